@@ -1,0 +1,1 @@
+// BusinessTime module. See Docs/ARCHITECTURE.md.

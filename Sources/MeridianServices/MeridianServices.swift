@@ -1,0 +1,1 @@
+// MeridianServices module. See Docs/ARCHITECTURE.md.

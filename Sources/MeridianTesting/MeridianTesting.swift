@@ -1,0 +1,1 @@
+// MeridianTesting module. See Docs/ARCHITECTURE.md.

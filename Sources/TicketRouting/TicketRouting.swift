@@ -1,0 +1,1 @@
+// TicketRouting module. See Docs/ARCHITECTURE.md.

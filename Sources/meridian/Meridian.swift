@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Meridian: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "meridian",
+        abstract: "Multi-timezone support-ticket router on NATS.",
+        subcommands: []
+    )
+}
