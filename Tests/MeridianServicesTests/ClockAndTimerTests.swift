@@ -1,0 +1,71 @@
+import BusinessTime
+import MeridianServices
+import MeridianTesting
+import Testing
+
+@Suite struct DeadlineHeapTests {
+    @Test func popsInDeadlineOrderThenInsertionOrder() {
+        var heap = DeadlineHeap<String>()
+        let t0 = Instant(unixSeconds: 1_000)
+        heap.insert("c", at: t0 + 30)
+        heap.insert("a", at: t0 + 10)
+        heap.insert("b1", at: t0 + 20)
+        heap.insert("b2", at: t0 + 20)
+        #expect(heap.earliest == t0 + 10)
+        #expect(heap.popDue(at: t0 + 9) == nil)
+        var popped: [String] = []
+        while let next = heap.popDue(at: t0 + 25) { popped.append(next.payload) }
+        #expect(popped == ["a", "b1", "b2"])
+        #expect(heap.count == 1)
+        #expect(heap.popDue(at: t0 + 30)?.payload == "c")
+        #expect(heap.earliest == nil)
+    }
+
+    @Test func matchesASortOverRandomDeadlines() {
+        var generator = SystemRandomNumberGenerator()
+        var heap = DeadlineHeap<Int>()
+        var expected: [(Int64, Int)] = []
+        for i in 0..<5_000 {
+            let deadline = Int64.random(in: 0..<500, using: &generator)
+            heap.insert(i, at: Instant(unixSeconds: deadline))
+            expected.append((deadline, i))
+        }
+        expected.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        var popped: [Int] = []
+        while let next = heap.popDue(at: Instant(unixSeconds: 500)) { popped.append(next.payload) }
+        #expect(popped == expected.map(\.1))
+    }
+}
+
+@Suite struct ManualClockTests {
+    @Test func sleeperWakesExactlyWhenTimeReachesItsDeadline() async throws {
+        let start = Instant(iso8601: "2026-11-23T08:00:00Z")!
+        let clock = ManualClock(start)
+        let woke = Task { () -> Instant in
+            try await clock.sleep(until: start + 3600)
+            return clock.now()
+        }
+        try await waitUntil { clock.sleeperCount == 1 }
+        clock.advance(by: 3599)
+        #expect(clock.sleeperCount == 1)
+        clock.advance(by: 1)
+        #expect(try await woke.value == start + 3600)
+    }
+
+    @Test func cancellingASleeperEndsIt() async throws {
+        let clock = ManualClock(Instant(unixSeconds: 0))
+        let sleeper = Task { try await clock.sleep(until: Instant(unixSeconds: 10)) }
+        try await waitUntil { clock.sleeperCount == 1 }
+        sleeper.cancel()
+        await #expect(throws: CancellationError.self) { try await sleeper.value }
+        #expect(clock.sleeperCount == 0)
+    }
+
+    @Test func scaledClockRunsFasterThanRealTime() async throws {
+        let start = Instant(iso8601: "2026-11-23T08:00:00Z")!
+        let clock = ScaledClock(start: start, factor: 3600)
+        try await clock.sleep(until: start + 1800)
+        #expect(clock.now() >= start + 1800)
+        #expect(clock.now() < start + 3 * 3600)
+    }
+}
