@@ -69,3 +69,32 @@ import Testing
         #expect(clock.now() < start + 3 * 3600)
     }
 }
+
+@Suite struct LivenessTrackerTests {
+    @Test func aNodeMissingThreeHeartbeatsIsGone() {
+        var tracker = LivenessTracker<String, String>(interval: 2, missedBeats: 3)
+        let t0 = Instant(unixSeconds: 10_000)
+        tracker.heartbeat(node: "emea-1", region: "emea", at: t0, backlog: 4)
+        tracker.heartbeat(node: "emea-2", region: "emea", at: t0 + 1, backlog: 1)
+        tracker.heartbeat(node: "amer-1", region: "amer", at: t0)
+        let live = tracker.liveRegions(at: t0 + 6)
+        #expect(live["emea"]?.workers == 2)
+        #expect(live["emea"]?.backlog == 5)
+        #expect(live["amer"]?.workers == 1)
+        #expect(tracker.isLive("amer-1", at: t0 + 6))
+        #expect(!tracker.isLive("amer-1", at: t0 + 7))
+        let later = tracker.liveRegions(at: t0 + 7)
+        #expect(later["amer"] == nil)
+        #expect(later["emea"]?.workers == 1)
+    }
+
+    @Test func aStaleBeatDoesNotRewindANodeAndGoodbyeRemovesIt() {
+        var tracker = LivenessTracker<String, String>(interval: 1)
+        let t0 = Instant(unixSeconds: 0)
+        tracker.heartbeat(node: "n", region: "apac", at: t0 + 10)
+        tracker.heartbeat(node: "n", region: "apac", at: t0)
+        #expect(tracker.isLive("n", at: t0 + 13))
+        tracker.remove(node: "n")
+        #expect(tracker.liveRegions(at: t0 + 10).isEmpty)
+    }
+}
