@@ -57,6 +57,17 @@ public enum CalendarConfig {
         }
     }
 
+    /// The calendars of every region of a config file.
+    /// Top-level keys other than `regions` are left to their owners (e.g. `plans`).
+    /// - Parameter extraKeys: region keys that other modules read (e.g. `tiers`).
+    /// - Throws: `ConfigError` for a missing file, a YAML syntax error (with the line),
+    ///   or a bad region (with the key path).
+    /// - Complexity: O(size of the config) plus compiling each calendar (a few ms each).
+    public static func load(file: String, extraKeys: Set<String> = []) throws(ConfigError) -> [String: BusinessCalendar] {
+        let regions = try regionsNode(of: compose(file: file), file: file)
+        return try parseRegions(regions, file: file, baseDirectory: directory(of: file), extraKeys: extraKeys)
+    }
+
     /// The specs of every region of a config file, without compiling them.
     /// Top-level keys other than `regions` are left to their owners.
     /// - Parameter extraKeys: region keys that other modules read (e.g. `tiers`).
@@ -97,6 +108,37 @@ public enum CalendarConfig {
     ) throws(ConfigError) -> [String: CalendarSpec] {
         let reader = Reader(file: file, baseDirectory: baseDirectory, extraKeys: extraKeys)
         return try reader.regions(node)
+    }
+
+    /// Parses the `regions:` map into compiled calendars, reading the `.ics` files it
+    /// names relative to `baseDirectory`.
+    /// - Parameter extraKeys: region keys that are not errors because another module reads them.
+    /// - Throws: `ConfigError` with the key path: `regions.emea.timezone: unknown time zone
+    ///   "Europe/Pariss"`, `regions.amer.hours.mon: "9:00-25:00" is not a time range`,
+    ///   `regions.x.hours: the calendar has no open time at all`.
+    /// - Complexity: O(size of the config and the holiday files) plus compiling each calendar.
+    public static func parseRegions(
+        _ node: Node, file: String, baseDirectory: String, extraKeys: Set<String>
+    ) throws(ConfigError) -> [String: BusinessCalendar] {
+        let specs = try parseRegionSpecs(node, file: file, baseDirectory: baseDirectory, extraKeys: extraKeys)
+        var calendars: [String: BusinessCalendar] = [:]
+        // In file order, so that the first bad region is the one reported.
+        for (key, value) in node.mapping! {
+            guard let id = key.scalar?.string, let spec = specs[id] else { continue }
+            do {
+                calendars[id] = try BusinessCalendar(spec)
+            } catch {
+                let region = value.mapping
+                let (field, fieldNode): (String, Node?) = switch error {
+                case .unknownTimeZone: ("timezone", region?["timezone"])
+                case .noOpenTime, .overlappingIntervals: ("hours", region?["hours"])
+                }
+                throw ConfigError(
+                    file: file, keyPath: "regions.\(id).\(field)",
+                    message: error.description + (fieldNode.map(at) ?? ""))
+            }
+        }
+        return calendars
     }
 
     /// Where a node is in the YAML text: ` (line N)`, or nothing if unknown.
