@@ -341,7 +341,11 @@ public final class NATSServer: Sendable {
     /// Spawns the process, reads its ports file, and (optionally) waits for /healthz.
     func launch(timeout: Duration, waitForHealth: Bool) async throws {
         let args = arguments()
-        let pid = try Self.spawn(executable: executable, arguments: args, logFile: logFile)
+        let executable = self.executable
+        let logFile = self.logFile
+        let pid = try await SpawnerThread.shared.perform {
+            try Self.spawn(executable: executable, arguments: args, logFile: logFile)
+        }
         let closed = state.withLock { state -> Bool in
             if state.closed { return true }
             state.pid = pid
@@ -413,7 +417,17 @@ public final class NATSServer: Sendable {
         return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// Spawns nats-server. Runs on ``SpawnerThread`` (a thread that lives as long as the
+    /// process), so that `setpriv --pdeathsig KILL` ties the server's life to this process:
+    /// if the test runner or `meridian demo` dies without shutting it down, the kernel kills
+    /// the server instead of leaving an orphan. (Linux sends the parent-death signal when the
+    /// spawning *thread* exits, hence the dedicated thread.) setpriv then execs nats-server,
+    /// so the pid stays nats-server's own.
     private static func spawn(executable: String, arguments: [String], logFile: String) throws -> pid_t {
+        let setpriv = "/usr/bin/setpriv"
+        let usesSetpriv = FileManager.default.isExecutableFile(atPath: setpriv)
+        let program = usesSetpriv ? setpriv : executable
+        let argvStrings = (usesSetpriv ? [setpriv, "--pdeathsig", "KILL", "--"] : []) + [executable] + arguments
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -438,10 +452,13 @@ public final class NATSServer: Sendable {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        let argv: [UnsafeMutablePointer<CChar>?] = argvStrings.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        if usesSetpriv && !FileManager.default.isExecutableFile(atPath: executable) {
+            throw NATSServerError("cannot start \(executable): No such file or directory")
+        }
+        let status = posix_spawn(&pid, program, &actions, &attributes, argv, environ)
         guard status == 0 else {
             throw NATSServerError("cannot start \(executable): \(String(cString: strerror(status)))")
         }
@@ -460,6 +477,42 @@ public final class NATSServer: Sendable {
     private static func reapBlocking(_ pid: pid_t) {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    }
+}
+
+// MARK: - Spawner thread
+
+/// One thread that never exits, on which every nats-server is spawned (see `NATSServer.spawn`).
+private final class SpawnerThread: @unchecked Sendable {
+    static let shared = SpawnerThread()
+
+    private let condition = NSCondition()
+    private var jobs: [@Sendable () -> Void] = []  // guarded by `condition`
+
+    private init() {
+        let thread = Thread { [self] in self.run() }
+        thread.name = "meridian.nats-server-spawner"
+        thread.start()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job()
+        }
+    }
+
+    /// Runs `body` on the spawner thread and returns its result.
+    func perform<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            condition.lock()
+            jobs.append { continuation.resume(with: Result { try body() }) }
+            condition.signal()
+            condition.unlock()
+        }
     }
 }
 
