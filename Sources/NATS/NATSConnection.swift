@@ -52,14 +52,14 @@ final class ConnectionEventHub: @unchecked Sendable {
         }
         for l in listeners { l.yield(event) }
         if event == .closed {
-            let waiters = state.withLock { s in
+            let (waiters, finished) = state.withLock { s in
                 let w = s.closedWaiters
                 s.closedWaiters = []
-                let ls = s.listeners.values
+                let ls = Array(s.listeners.values)
                 s.listeners = [:]
-                for l in ls { l.finish() }
-                return w
+                return (w, ls)
             }
+            for l in finished { l.finish() }   // outside the lock: finish() runs onTermination
             for w in waiters { w.resume() }
         }
     }
