@@ -22,6 +22,7 @@ public struct NATSServerError: Error, CustomStringConvertible, Sendable {
         self.logTail = logTail
     }
 
+    /// The message, followed by the log tail if there is one.
     public var description: String {
         logTail.isEmpty ? message : "\(message)\n--- nats-server log (tail) ---\n\(logTail)"
     }
@@ -45,6 +46,9 @@ public enum NATSStopSignal: Sendable, Hashable {
 /// race for a port. ``restart(timeout:)`` starts it again on the same ports and
 /// store. ``shutdown()`` (also run by `deinit`) kills the process by its pid,
 /// reaps it and removes the temporary directory.
+///
+/// `meridian demo` uses the same call to run a local server for as long as it runs
+/// (pass ``Options/port`` and ``Options/storeDirectory`` for a fixed port and a kept store).
 ///
 /// ```swift
 /// let server = try await NATSServer.start()
