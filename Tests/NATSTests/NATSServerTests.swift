@@ -125,6 +125,37 @@ struct NATSServerTests {
         #expect(storedMessages(server, stream: "KEEP") == 5)
     }
 
+    @Test("a restart whose port was taken meanwhile fails clearly instead of moving to another port")
+    func restartOnTakenPort() async throws {
+        let server = try await NATSServer.start()
+        defer { server.shutdown() }
+        let port = server.port
+        await server.stop(.kill)
+
+        // Occupy the client port with a listener of our own.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = in_addr_t(UInt32(0x7F00_0001).bigEndian)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0)
+        try #require(listen(fd, 1) == 0)
+
+        do {
+            try await server.restart(timeout: .seconds(10))
+            Issue.record("restart succeeded on a taken port")
+        } catch let error as NATSServerError {
+            #expect(error.message.hasPrefix("nats-server \(server.serverName) exited during startup"))
+            #expect(error.logTail.contains("address already in use"))
+        }
+        #expect(server.pid == nil)
+        #expect(server.port == port)
+    }
+
     @Test("a missing executable is a clear error")
     func missingExecutable() async throws {
         do {
