@@ -328,12 +328,9 @@ public final class JetStream: Sendable {
     /// Whether some stream captures `subject`: true, false, or nil when the server cannot tell now.
     func streamCaptures(_ subject: String) async -> Bool? {
         let body = Array(#"{"subject":"\#(subject)"}"#.utf8)
-        guard let reply = try? await connection.request("\(apiPrefix).STREAM.NAMES", payload: body, timeout: options.apiTimeout),
-              let json = try? JSONSerialization.jsonObject(with: Data(reply.payload)) as? [String: Any],
-              json["error"] == nil
+        guard let reply = try? await connection.request("\(apiPrefix).STREAM.NAMES", payload: body, timeout: options.apiTimeout)
         else { return nil }
-        if let total = json["total"] as? Int { return total > 0 }
-        return nil
+        return parseStreamNamesTotal(reply.payload).map { $0 > 0 }
     }
 }
 
@@ -342,4 +339,11 @@ extension NATSConnection {
     public func jetStream(_ options: JetStreamOptions = JetStreamOptions()) throws(NATSError) -> JetStream {
         JetStream(connection: self, options: options, js: try JetStream.makeContext(nc, options))
     }
+}
+
+/// The `total` of a `$JS.API.STREAM.NAMES` response, or nil for an error response.
+func parseStreamNamesTotal(_ payload: [UInt8]) -> Int? {
+    guard let json = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any], json["error"] == nil
+    else { return nil }
+    return json["total"] as? Int
 }

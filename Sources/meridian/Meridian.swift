@@ -5,6 +5,8 @@ struct Meridian: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meridian",
         abstract: "Multi-timezone support-ticket router on NATS.",
-        subcommands: []
+        subcommands: [
+            Bench.self,
+        ]
     )
 }
