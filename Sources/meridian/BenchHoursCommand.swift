@@ -9,15 +9,6 @@ import Musl
 import Darwin
 #endif
 
-/// `meridian bench`: benchmarks that print their figures (run them in release mode).
-struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Benchmarks that print their figures (build with -c release).",
-        subcommands: [BenchHours.self]
-    )
-}
-
 /// `meridian bench hours`: business-time arithmetic on a shipped calendar.
 struct BenchHours: ParsableCommand {
     static let configuration = CommandConfiguration(
