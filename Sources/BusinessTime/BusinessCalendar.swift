@@ -73,11 +73,18 @@ public struct BusinessCalendar: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A calendar open around the clock in UTC, with no holidays.
-    /// - Complexity: O(days in the initial range); the table is one merged interval.
+    /// - Complexity: O(1): all of them share one engine, compiled on first use.
     public static func twentyFourSeven(id: String = "24x7") -> BusinessCalendar {
-        // UTC always exists and is always open: cannot throw.
-        try! BusinessCalendar(.twentyFourSeven(id: id, timeZoneIdentifier: "UTC"))
+        var calendar = BusinessCalendar.sharedTwentyFourSeven
+        calendar.id = id
+        return calendar
     }
+
+    /// One engine for every UTC 24x7 calendar of the process.
+    private static let sharedTwentyFourSeven: BusinessCalendar = {
+        // UTC always exists and is always open: cannot throw.
+        try! BusinessCalendar(.twentyFourSeven(id: "24x7", timeZoneIdentifier: "UTC"))
+    }()
 
     public static func == (lhs: BusinessCalendar, rhs: BusinessCalendar) -> Bool {
         lhs.id == rhs.id && (lhs.engine === rhs.engine || lhs.engine.spec == rhs.engine.spec)
@@ -175,6 +182,9 @@ public struct BusinessCalendar: Sendable, Equatable, CustomStringConvertible {
     public func nextClosing(after instant: Instant) -> Instant {
         let upper = CalendarEngine.domainUpper
         guard instant.unixSeconds < upper else { return instant }
+        // Around the clock: the only closing is the end of the domain (no need to compile
+        // every day up to it to find that out).
+        if engine.compiler.rules.alwaysOpen { return Instant(unixSeconds: upper) }
         let s = max(instant.unixSeconds, CalendarEngine.domainLower)
         var table = engine.table(covering: s, s)
         while true {

@@ -23,6 +23,21 @@ struct RegressionTests {
         #expect(berlin.nextClosing(after: at("2026-11-24T23:00:00Z")) == BusinessCalendar.domain.upperBound)
     }
 
+    @Test func nextClosingOfAlmostAlwaysOpenCalendars() throws {
+        let always = try twentyFourSeven(zone: "Europe/Paris")
+        #expect(always.nextClosing(after: at("2026-11-25T10:00:00Z")) == BusinessCalendar.domain.upperBound)
+        #expect(always.precomputedDates == date("2020-01-01")..<date("2036-01-01"))  // found without compiling
+        // Two half-days per day are always open too.
+        let halves = try everyDay("00:00-12:00,12:00-24:00", zone: "America/New_York")
+        #expect(halves.nextClosing(after: at("2026-11-01T05:30:00Z")) == BusinessCalendar.domain.upperBound)
+        // One holiday in 2040 ends the interval that starts in 2026 (a compile beyond 2035).
+        let almost = try everyDay("00:00-24:00", zone: "Europe/Paris", rules: [.closed(date("2040-05-01"), name: nil)])
+        #expect(almost.nextClosing(after: at("2026-11-25T10:00:00Z")) == at("2040-04-30T22:00:00Z"))
+        #expect(almost.nextOpening(after: at("2040-04-30T22:00:00Z")) == at("2040-05-01T22:00:00Z"))
+        #expect(almost.between(at("2026-01-01T00:00:00Z"), at("2041-01-01T00:00:00Z"))
+            == at("2041-01-01T00:00:00Z") - at("2026-01-01T00:00:00Z") - 86_400)
+    }
+
     @Test func nightShiftSplitAtMidnightMerges() throws {
         // Monday 22:00-24:00 and Tuesday 00:00-06:00 form one shift.
         let cal = try BusinessCalendar(CalendarSpec(
