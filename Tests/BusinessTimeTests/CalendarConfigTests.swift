@@ -320,4 +320,80 @@ struct CalendarConfigTests {
         #expect(specs["apac"]?.rules.count == 26)
         #expect(specs["apac"]?.weekly.days[.friday] == [Self.iv("09:00-18:00")])
     }
+
+    // MARK: - Compiled calendars
+
+    /// Parses and compiles `yaml` as the file `test.yaml`.
+    static func calendars(_ yaml: String, extraKeys: Set<String> = []) throws(ConfigError) -> [String: BusinessCalendar] {
+        let root = try CalendarConfig.compose(yaml: yaml, file: "test.yaml")
+        let regions = try CalendarConfig.regionsNode(of: root, file: "test.yaml")
+        return try CalendarConfig.parseRegions(regions, file: "test.yaml", baseDirectory: "/nonexistent", extraKeys: extraKeys)
+    }
+
+    static func compileFailure(_ yaml: String) -> String? {
+        do {
+            _ = try calendars(yaml)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test(
+        "compile errors name the key: unknown zone, no open time",
+        arguments: [
+            (
+                "regions:\n  emea:\n    timezone: Europe/Pariss\n    hours: { mon-fri: \"08:00-18:00\" }\n",
+                "test.yaml: regions.emea.timezone: unknown time zone \"Europe/Pariss\" (line 3)"
+            ),
+            (
+                "regions:\n  emea:\n    timezone: Europe/Paris\n    hours: {}\n",
+                "test.yaml: regions.emea.hours: the calendar has no open time at all (line 4)"
+            ),
+            (
+                "regions:\n  emea:\n    timezone: Europe/Paris\n    hours:\n      sat-sun: closed\n    open_days:\n      2026-12-19: \"09:00-13:00\"\n",
+                "test.yaml: regions.emea.hours: the calendar has no open time at all (line 5)"
+            ),
+            (
+                "regions:\n  ok:\n    timezone: UTC\n    hours: 24x7\n  emea:\n    timezone: Mars/Olympus\n    hours: 24x7\n",
+                "test.yaml: regions.emea.timezone: unknown time zone \"Mars/Olympus\" (line 6)"
+            ),
+        ] as [(String, String)])
+    func compileErrors(yaml: String, expected: String) {
+        #expect(Self.compileFailure(yaml) == expected)
+    }
+
+    @Test("the shipped config loads: Dec 24 is a normal day in emea, Dec 25 a holiday")
+    func shippedConfigCalendars() throws {
+        let calendars = try CalendarConfig.load(file: "\(packageRoot)/Config/meridian.yaml", extraKeys: ["tiers"])
+        #expect(calendars.keys.sorted() == ["amer", "apac", "emea"])
+        let emea = try #require(calendars["emea"])
+        let start = try #require(Instant(iso8601: "2026-12-24T16:30:00Z"))
+        #expect(emea.add(start, seconds: 7200).iso8601 == "2026-12-28T08:30:00Z")
+        #expect(emea.holidayName(on: Self.date("2026-12-24")) == nil)
+        #expect(emea.holidayName(on: Self.date("2026-12-25")) == "Noël")
+        #expect(emea.holidayName(on: Self.date("2027-05-06")) == "Ascension")
+        #expect(emea.holidayName(on: Self.date("2030-07-14")) == "Fête nationale")
+        #expect(emea.openingHours(on: Self.date("2026-12-24")) == [Self.iv("08:00-18:00")])
+        // A year of emea: 252 open weekdays of 10 hours in 2026.
+        #expect(emea.between(Instant(iso8601: "2026-01-01T00:00:00Z")!, Instant(iso8601: "2027-01-01T00:00:00Z")!)
+            == 252 * 36_000)
+        let amer = try #require(calendars["amer"])
+        #expect(amer.id == "amer")
+        #expect(amer.holidayName(on: Self.date("2026-11-26")) == "Thanksgiving Day")
+        #expect(amer.add(Instant(iso8601: "2026-11-25T21:00:00Z")!, seconds: 7200).iso8601 == "2026-11-27T15:00:00Z")
+        let apac = try #require(calendars["apac"])
+        #expect(apac.holidayName(on: Self.date("2026-06-01")) == "Vesak Day (in lieu)")
+        // Singapore: 09:00-18:00 +08:00 is 01:00-10:00Z; Friday 2027-02-05 then CNY to Monday 02-08 (in lieu).
+        #expect(apac.add(Instant(iso8601: "2027-02-05T09:00:00Z")!, seconds: 7200).iso8601 == "2027-02-09T02:00:00Z")
+    }
+
+    @Test("extra keys pass through parseRegions, and load without them rejects them")
+    func extraKeysCompiled() throws {
+        let yaml = "regions:\n  x:\n    timezone: UTC\n    hours: 24x7\n    tiers: [l1]\n"
+        #expect(try Self.calendars(yaml, extraKeys: ["tiers"])["x"]?.isOpen(at: Instant(unixSeconds: 0)) == true)
+        #expect(Self.compileFailure(yaml) == """
+            test.yaml: regions.x.tiers: unknown key (known: timezone, hours, holidays, open_days, holiday_files) (line 5)
+            """)
+    }
 }
