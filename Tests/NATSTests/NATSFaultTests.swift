@@ -263,4 +263,51 @@ struct NATSFaultTests {
         await nc.close()
         await setup.close()
     }
+
+    @Test("3-node cluster, R3 work queue: SIGKILL the stream leader during 2,000 async publishes (256 in flight); failures re-sent with their ids; each stored once, fetched once")
+    func clusterLeaderKilledDuringAsyncPublishes() async throws {
+        let cluster = try await NATSCluster.start(name: "faultasync")
+        defer { cluster.shutdown() }
+        let setup = try await NATSConnection.connect(NATSOptions(servers: cluster.urls))
+        try await setup.jetStream().createOrUpdateStream(
+            StreamConfig(name: "FAULTAWQ", subjects: ["fault.awq.>"], retention: .workQueue, storage: .file, replicas: 3))
+        let leader = try await cluster.streamLeader("FAULTAWQ")
+        let others = cluster.nodes.filter { $0 !== leader }.map(\.url)
+        let nc = try await NATSConnection.connect(NATSOptions(servers: [leader.url] + others))
+        let js = try nc.jetStream(JetStreamOptions(apiTimeout: .seconds(2), noRespondersRetryBudget: .seconds(10)))
+        let publisher = try js.makeAsyncPublisher(maxInFlight: 256)
+
+        let ids = (1...2000).map { "awq-\($0)" }
+        var sendErrors = 0
+        for (index, id) in ids.enumerated() {
+            if index == 700 { await cluster.kill(leader) }   // mid-run, with up to 256 unacknowledged
+            do {
+                try await publisher.publish("fault.awq.apac.l2", payload: Array(id.utf8), messageID: id)
+            } catch {
+                sendErrors += 1   // not sent at all: re-sent below like a failure
+                _ = try? await js.publish("fault.awq.apac.l2", payload: Array(id.utf8), messageID: id)
+            }
+        }
+        let summary = await publisher.complete()
+        // Whatever failed for good (e.g. an ack lost with the leader) is re-sent with the same id.
+        for failure in summary.failures {
+            let id = try #require(failure.messageID)
+            try await js.publish(failure.subject, payload: Array(id.utf8), messageID: id)
+        }
+        #expect(summary.acknowledged + summary.failures.count + sendErrors >= ids.count)
+
+        let info = try await js.streamInfo("FAULTAWQ")
+        #expect(info.messages == UInt64(ids.count))   // each stored exactly once
+        #expect(info.lastSequence == UInt64(ids.count))
+
+        let consumer = try await js.createOrUpdateConsumer(stream: "FAULTAWQ", ConsumerConfig(durable: "workers", ackWait: .seconds(60)))
+        let fetched = try await fetchAndAck(ids.count, from: consumer, timeout: .seconds(90))
+        #expect(fetched.count == ids.count)
+        #expect(Set(fetched.map(\.string)) == Set(ids))
+        #expect(fetched.allSatisfy { $0.metadata.deliveryCount == 1 })
+        #expect(try await consumer.fetch(batch: 10, timeout: .seconds(1)).isEmpty)
+        print("cluster async fault run: leader \(leader.serverName) killed after 700 sends; acknowledged \(summary.acknowledged) (duplicates \(summary.duplicates)), failed \(summary.failures.count) \(Set(summary.failures.map { "\($0.error.status)" })), send errors \(sendErrors)")
+        await nc.close()
+        await setup.close()
+    }
 }
