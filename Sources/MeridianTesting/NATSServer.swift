@@ -22,6 +22,7 @@ public struct NATSServerError: Error, CustomStringConvertible, Sendable {
         self.logTail = logTail
     }
 
+    /// The message, followed by the log tail if there is one.
     public var description: String {
         logTail.isEmpty ? message : "\(message)\n--- nats-server log (tail) ---\n\(logTail)"
     }
@@ -45,6 +46,9 @@ public enum NATSStopSignal: Sendable, Hashable {
 /// race for a port. ``restart(timeout:)`` starts it again on the same ports and
 /// store. ``shutdown()`` (also run by `deinit`) kills the process by its pid,
 /// reaps it and removes the temporary directory.
+///
+/// `meridian demo` uses the same call to run a local server for as long as it runs
+/// (pass ``Options/port`` and ``Options/storeDirectory`` for a fixed port and a kept store).
 ///
 /// ```swift
 /// let server = try await NATSServer.start()
@@ -341,7 +345,11 @@ public final class NATSServer: Sendable {
     /// Spawns the process, reads its ports file, and (optionally) waits for /healthz.
     func launch(timeout: Duration, waitForHealth: Bool) async throws {
         let args = arguments()
-        let pid = try Self.spawn(executable: executable, arguments: args, logFile: logFile)
+        let executable = self.executable
+        let logFile = self.logFile
+        let pid = try await SpawnerThread.shared.perform {
+            try Self.spawn(executable: executable, arguments: args, logFile: logFile)
+        }
         let closed = state.withLock { state -> Bool in
             if state.closed { return true }
             state.pid = pid
@@ -403,17 +411,65 @@ public final class NATSServer: Sendable {
         url.split(separator: ":").last.flatMap { Int($0) }
     }
 
+    private static var temporaryBase: String {
+        ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    }
+
+    /// `"<pid> <start time>"` of a process (from /proc), which identifies it even if the pid is reused.
+    private static func processIdentity(_ pid: pid_t) -> String? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        // Fields after "(comm)": state is field 3, starttime is field 22.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 19 else { return nil }
+        return "\(pid) \(fields[19])"
+    }
+
+    /// Once per process: removes `meridian-nats-*` directories left by a launcher process that
+    /// died without shutting down (its servers were killed with it by the parent-death signal).
+    /// Only directories with an `owner` file naming a process that no longer exists are removed.
+    private static let sweepStaleDirectories: Void = {
+        let fm = FileManager.default
+        let base = temporaryBase
+        guard let names = try? fm.contentsOfDirectory(atPath: base) else { return }
+        for name in names where name.hasPrefix("meridian-nats-") {
+            let dir = base + "/" + name
+            guard let owner = try? String(contentsOfFile: dir + "/owner", encoding: .utf8) else { continue }
+            let parts = owner.split(separator: " ")
+            guard parts.count == 2, let pid = pid_t(parts[0]) else { continue }
+            if processIdentity(pid) != owner.trimmingCharacters(in: .whitespacesAndNewlines) {
+                try? fm.removeItem(atPath: dir)
+            }
+        }
+    }()
+
     private static func makeTemporaryDirectory() throws -> String {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        _ = sweepStaleDirectories
+        let base = temporaryBase
         var template = Array("\(base)/meridian-nats-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         guard made != nil else {
             throw NATSServerError("cannot create a temporary directory under \(base): errno \(errno)")
         }
-        return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if let identity = processIdentity(getpid()) {
+            try? identity.write(toFile: directory + "/owner", atomically: true, encoding: .utf8)
+        }
+        return directory
     }
 
+    /// Spawns nats-server. Runs on ``SpawnerThread`` (a thread that lives as long as the
+    /// process), so that `setpriv --pdeathsig KILL` ties the server's life to this process:
+    /// if the test runner or `meridian demo` dies without shutting it down, the kernel kills
+    /// the server instead of leaving an orphan. (Linux sends the parent-death signal when the
+    /// spawning *thread* exits, hence the dedicated thread.) setpriv then execs nats-server,
+    /// so the pid stays nats-server's own.
     private static func spawn(executable: String, arguments: [String], logFile: String) throws -> pid_t {
+        let setpriv = "/usr/bin/setpriv"
+        let usesSetpriv = FileManager.default.isExecutableFile(atPath: setpriv)
+        let program = usesSetpriv ? setpriv : executable
+        let argvStrings = (usesSetpriv ? [setpriv, "--pdeathsig", "KILL", "--"] : []) + [executable] + arguments
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -438,10 +494,13 @@ public final class NATSServer: Sendable {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        let argv: [UnsafeMutablePointer<CChar>?] = argvStrings.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        if usesSetpriv && !FileManager.default.isExecutableFile(atPath: executable) {
+            throw NATSServerError("cannot start \(executable): No such file or directory")
+        }
+        let status = posix_spawn(&pid, program, &actions, &attributes, argv, environ)
         guard status == 0 else {
             throw NATSServerError("cannot start \(executable): \(String(cString: strerror(status)))")
         }
@@ -460,6 +519,42 @@ public final class NATSServer: Sendable {
     private static func reapBlocking(_ pid: pid_t) {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    }
+}
+
+// MARK: - Spawner thread
+
+/// One thread that never exits, on which every nats-server is spawned (see `NATSServer.spawn`).
+private final class SpawnerThread: @unchecked Sendable {
+    static let shared = SpawnerThread()
+
+    private let condition = NSCondition()
+    private var jobs: [@Sendable () -> Void] = []  // guarded by `condition`
+
+    private init() {
+        let thread = Thread { [self] in self.run() }
+        thread.name = "meridian.nats-server-spawner"
+        thread.start()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job()
+        }
+    }
+
+    /// Runs `body` on the spawner thread and returns its result.
+    func perform<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            condition.lock()
+            jobs.append { continuation.resume(with: Result { try body() }) }
+            condition.signal()
+            condition.unlock()
+        }
     }
 }
 

@@ -13,14 +13,27 @@ private func createStream(port: Int, name: String, subjects: String, replicas: I
     return LoopbackProbe.natsExchange(port: port, commands: commands, until: "\"did_create\":true", timeout: .seconds(10))
 }
 
-/// Publishes `count` messages to `subject` with acks and returns the raw text received.
-private func publishAcked(port: Int, subject: String, count: Int) -> String {
-    var commands = "SUB _INBOX.ack 1\r\n"
+/// Publishes `count` messages to `subject`, each with a message id (`<subject>-<n>`), each
+/// retried until JetStream acknowledges it (a stream leader may still be being elected).
+/// Returns how many were acknowledged.
+private func publishAcked(port: Int, subject: String, count: Int, timeout: Duration = .seconds(20)) async throws -> Int {
+    let deadline = ContinuousClock.now + timeout
+    var acknowledged = 0
     for index in 1...count {
+        let headers = "NATS/1.0\r\nNats-Msg-Id: \(subject)-\(index)\r\n\r\n"
         let payload = "m\(index)"
-        commands += "PUB \(subject) _INBOX.ack \(payload.utf8.count)\r\n\(payload)\r\n"
+        let total = headers.utf8.count + payload.utf8.count
+        let commands = "SUB _INBOX.ack 1\r\nHPUB \(subject) _INBOX.ack \(headers.utf8.count) \(total)\r\n\(headers)\(payload)\r\n"
+        while ContinuousClock.now < deadline {
+            let reply = LoopbackProbe.natsExchange(port: port, commands: commands, until: "\"seq\":", timeout: .seconds(1))
+            if reply.contains("\"seq\":") {
+                acknowledged += 1
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
-    return LoopbackProbe.natsExchange(port: port, commands: commands, until: "\"seq\":\(count)}", timeout: .seconds(10))
+    return acknowledged
 }
 
 /// The message count of `stream` reported by /jsz on `server`, nil if the stream is not listed.
@@ -50,6 +63,10 @@ struct NATSServerTests {
         #expect(server.port > 0)
         #expect(server.url == "nats://127.0.0.1:\(server.port)")
         #expect(server.serverName == "launcher-basic")
+
+        // The pid is nats-server's own (setpriv execs it), so stopping by pid stops the server.
+        let comm = try String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)
+        #expect(comm == "nats-server\n")
 
         let info = try #require(LoopbackProbe.natsInfo(port: server.port))
         #expect(info.hasPrefix("INFO {"))
@@ -83,8 +100,7 @@ struct NATSServerTests {
 
         let created = createStream(port: port, name: "KEEP", subjects: "keep.>")
         #expect(created.contains(#""did_create":true"#))
-        let acks = publishAcked(port: port, subject: "keep.a", count: 5)
-        #expect(acks.contains(#"{"stream":"KEEP", "seq":5}"#))
+        #expect(try await publishAcked(port: port, subject: "keep.a", count: 5) == 5)
         #expect(storedMessages(server, stream: "KEEP") == 5)
 
         await server.stop(.kill)
@@ -107,6 +123,37 @@ struct NATSServerTests {
         try await server.restart()
         #expect(server.port == port)
         #expect(storedMessages(server, stream: "KEEP") == 5)
+    }
+
+    @Test("a restart whose port was taken meanwhile fails clearly instead of moving to another port")
+    func restartOnTakenPort() async throws {
+        let server = try await NATSServer.start()
+        defer { server.shutdown() }
+        let port = server.port
+        await server.stop(.kill)
+
+        // Occupy the client port with a listener of our own.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = in_addr_t(UInt32(0x7F00_0001).bigEndian)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0)
+        try #require(listen(fd, 1) == 0)
+
+        do {
+            try await server.restart(timeout: .seconds(10))
+            Issue.record("restart succeeded on a taken port")
+        } catch let error as NATSServerError {
+            #expect(error.message.hasPrefix("nats-server \(server.serverName) exited during startup"))
+            #expect(error.logTail.contains("address already in use"))
+        }
+        #expect(server.pid == nil)
+        #expect(server.port == port)
     }
 
     @Test("a missing executable is a clear error")
@@ -147,10 +194,9 @@ struct NATSServerTests {
 
         let created = createStream(port: cluster.nodes[0].port, name: "WQ", subjects: "wq.>", replicas: 3, retention: "workqueue")
         #expect(created.contains(#""did_create":true"#))
-        let acks = publishAcked(port: cluster.nodes[1].port, subject: "wq.x", count: 3)
-        #expect(acks.contains(#"{"stream":"WQ", "seq":3}"#))
-
         let leader = try await cluster.streamLeader("WQ")
+        #expect(try await publishAcked(port: cluster.nodes[1].port, subject: "wq.x", count: 3) == 3)
+
         let oldPid = try #require(leader.pid)
         await cluster.kill(leader)
         #expect(!processExists(oldPid))
