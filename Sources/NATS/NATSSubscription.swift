@@ -65,8 +65,13 @@ final class SubscriptionHandle: @unchecked Sendable {
 
     deinit {
         onDeinit?()
-        natsSubscription_Unsubscribe(sub)
-        natsSubscription_Destroy(sub)
+        // Unsubscribing a JetStream subscription may delete its consumer (a blocking API request),
+        // and this deinit may run on the cooperative pool: do it on the blocking pool.
+        let sub = SendablePointer(self.sub)
+        BlockingPool.shared.submit {
+            natsSubscription_Unsubscribe(sub.pointer)
+            natsSubscription_Destroy(sub.pointer)
+        }
     }
 }
 
