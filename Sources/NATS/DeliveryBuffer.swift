@@ -12,25 +12,43 @@ final class DeliveryBuffer<Element: Sendable>: @unchecked Sendable {
     private var consumerGone = false
     private var waiter: UnsafeContinuation<Void, Never>?
     private let capacity: Int
+    private let wakeThreshold: Int
 
     init(capacity: Int) {
         self.capacity = max(capacity, 1)
+        self.wakeThreshold = min(self.capacity, 256)
         pending.reserveCapacity(min(self.capacity, 1024))
     }
 
     /// Producer side: appends `element`; waits while the buffer is full.
+    ///
+    /// With `wake == false` (the producer knows more elements follow at once) a waiting consumer
+    /// is not resumed yet, unless a batch's worth is pending: this turns one consumer wake-up
+    /// per message into one per batch.
     /// Returns false when the consumer is gone (the element was dropped).
     @discardableResult
-    func push(_ element: Element) -> Bool {
+    func push(_ element: Element, wake: Bool = true) -> Bool {
         lock.lock()
-        while pending.count >= capacity && !consumerGone && !finished { lock.wait() }
+        while pending.count >= capacity && !consumerGone && !finished {
+            if let w = waiter {
+                waiter = nil
+                lock.unlock()
+                w.resume()
+                lock.lock()
+                continue
+            }
+            lock.wait()
+        }
         if consumerGone || finished {
             lock.unlock()
             return false
         }
         pending.append(element)
-        let w = waiter
-        waiter = nil
+        var w: UnsafeContinuation<Void, Never>? = nil
+        if wake || pending.count >= wakeThreshold {
+            w = waiter
+            waiter = nil
+        }
         lock.unlock()
         w?.resume()
         return true

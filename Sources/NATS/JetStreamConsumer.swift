@@ -193,8 +193,11 @@ final class PullSubscriptionHandle: @unchecked Sendable {
     init(sub: OpaquePointer) { self.sub = sub }
 
     deinit {
-        natsSubscription_Unsubscribe(sub)
-        natsSubscription_Destroy(sub)
+        let sub = SendablePointer(self.sub)
+        BlockingPool.shared.submit {   // may talk to the server: never on the cooperative pool
+            natsSubscription_Unsubscribe(sub.pointer)
+            natsSubscription_Destroy(sub.pointer)
+        }
     }
 }
 

@@ -43,7 +43,7 @@ final class ReplayContext: @unchecked Sendable {
     var isCaughtUp: Bool { caughtUpLock.withLock { caughtUp } }
 }
 
-private let replayMessageHandler: natsMsgHandler = { _, _, msg, closure in
+private let replayMessageHandler: natsMsgHandler = { _, sub, msg, closure in
     guard let msg else { return }
     let context = Unmanaged<ReplayContext>.fromOpaque(closure!).takeUnretainedValue()
     let message = makeJetStreamMessage(msg, connection: context.connection)
@@ -52,7 +52,10 @@ private let replayMessageHandler: natsMsgHandler = { _, _, msg, closure in
     if !context.isCaughtUp && seq > context.lastSequenceAtStart && context.markCaughtUp() {
         context.buffer.push(.caughtUp)
     }
-    context.buffer.push(.message(message))
+    var queued: Int32 = 0
+    var bytes: Int32 = 0
+    let more = natsSubscription_GetPending(sub, &queued, &bytes) == NATS_OK && queued > 0
+    context.buffer.push(.message(message), wake: !more)
     if !context.isCaughtUp && (seq >= context.lastSequenceAtStart || message.metadata.pending == 0) && context.markCaughtUp() {
         context.buffer.push(.caughtUp)
     }

@@ -250,11 +250,15 @@ public final class KeyValueWatch: AsyncSequence, Sendable {
 
     deinit {
         buffer.consumerDone()
-        owner.stop()
+        let owner = self.owner
+        BlockingPool.shared.submit { owner.stop() }   // stopping may talk to the server
     }
 
     /// Stops the watch; iteration ends after the events already received.
-    public func stop() { owner.stop() }
+    public func stop() {
+        let owner = self.owner
+        BlockingPool.shared.submit { owner.stop() }
+    }
 
     /// Creates the iterator.
     public func makeAsyncIterator() -> Iterator { Iterator(watch: self) }

@@ -1,28 +1,52 @@
 import CNATS
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The context cnats passes to a subscription's callbacks. Retained once for cnats and
 /// released only in the subscription's on-complete callback, after which cnats never calls
 /// the message handler again.
-final class SubscriptionContext<Element: Sendable>: @unchecked Sendable {
-    let buffer: DeliveryBuffer<Element>
-    let convert: @Sendable (OpaquePointer) -> Element?
-    init(buffer: DeliveryBuffer<Element>, convert: @escaping @Sendable (OpaquePointer) -> Element?) {
-        self.buffer = buffer
-        self.convert = convert
+/// Only cnats' delivery thread of the subscription touches `lastSubject`.
+final class SubscriptionContext: @unchecked Sendable {
+    let buffer: DeliveryBuffer<NATSMessage>
+    /// The previous message's subject, reused (no allocation) while subjects repeat.
+    var lastSubject = ""
+
+    init(buffer: DeliveryBuffer<NATSMessage>) { self.buffer = buffer }
+
+    @inline(__always)
+    func subject(of m: OpaquePointer) -> String {
+        let c = natsMsg_GetSubject(m)!
+        if lastSubject.utf8.withContiguousStorageIfAvailable({ bytes in
+            bytes.count == strlen(c) && memcmp(bytes.baseAddress!, c, bytes.count) == 0
+        }) == true {
+            return lastSubject
+        }
+        lastSubject = String(cString: c)
+        return lastSubject
     }
 }
 
 /// Core message handler: copies the message, destroys it (exactly once), hands the copy over.
-private let coreMessageHandler: natsMsgHandler = { _, _, msg, closure in
+/// The consumer is woken once cnats has no more messages queued for this subscription (or a batch
+/// is full), not once per message.
+private let coreMessageHandler: natsMsgHandler = { _, sub, msg, closure in
     guard let msg else { return }
-    let context = Unmanaged<SubscriptionContext<NATSMessage>>.fromOpaque(closure!).takeUnretainedValue()
-    let message = makeMessage(msg)
+    let context = Unmanaged<SubscriptionContext>.fromOpaque(closure!).takeUnretainedValue()
+    let message = NATSMessage(subject: context.subject(of: msg),
+                              reply: natsMsg_GetReply(msg).flatMap { $0.pointee == 0 ? nil : String(cString: $0) },
+                              headers: copyHeaders(msg), payload: copyPayload(msg))
     natsMsg_Destroy(msg)
-    context.buffer.push(message)
+    var queued: Int32 = 0
+    var bytes: Int32 = 0
+    let more = natsSubscription_GetPending(sub, &queued, &bytes) == NATS_OK && queued > 0
+    context.buffer.push(message, wake: !more)
 }
 
 private let coreCompleteHandler: natsOnCompleteCB = { closure in
-    let unmanaged = Unmanaged<SubscriptionContext<NATSMessage>>.fromOpaque(closure!)
+    let unmanaged = Unmanaged<SubscriptionContext>.fromOpaque(closure!)
     unmanaged.takeUnretainedValue().buffer.finish()
     unmanaged.release()
 }
@@ -41,8 +65,13 @@ final class SubscriptionHandle: @unchecked Sendable {
 
     deinit {
         onDeinit?()
-        natsSubscription_Unsubscribe(sub)
-        natsSubscription_Destroy(sub)
+        // Unsubscribing a JetStream subscription may delete its consumer (a blocking API request),
+        // and this deinit may run on the cooperative pool: do it on the blocking pool.
+        let sub = SendablePointer(self.sub)
+        BlockingPool.shared.submit {
+            natsSubscription_Unsubscribe(sub.pointer)
+            natsSubscription_Destroy(sub.pointer)
+        }
     }
 }
 
@@ -125,7 +154,7 @@ extension NATSConnection {
     public func subscribe(to subject: String, queueGroup: String? = nil, pendingLimit: Int? = nil) throws(NATSError) -> NATSSubscription {
         let limit = pendingLimit ?? options.maxPendingMessages
         let buffer = DeliveryBuffer<NATSMessage>(capacity: limit)
-        let context = SubscriptionContext<NATSMessage>(buffer: buffer, convert: { makeMessage($0) })
+        let context = SubscriptionContext(buffer: buffer)
         let closure = Unmanaged.passRetained(context).toOpaque()
         var sub: OpaquePointer? = nil
         let s: natsStatus
@@ -136,7 +165,7 @@ extension NATSConnection {
         }
         if s != NATS_OK {
             let error = NATSError.fromLastError(s, context: "subscribing to \(subject)")
-            Unmanaged<SubscriptionContext<NATSMessage>>.fromOpaque(closure).release()
+            Unmanaged<SubscriptionContext>.fromOpaque(closure).release()
             throw error
         }
         let handle = SubscriptionHandle(sub: sub!, connection: self, onDeinit: { buffer.consumerDone() })

@@ -157,4 +157,77 @@ struct CoreTests {
         #expect(seen == [.disconnected, .closed])   // cnats reports the disconnect of a close, then closed
         #expect(nc.status == .closed)
     }
+
+    @Test("a request nobody answers times out (distinct from no responders)")
+    func requestTimeout() async throws {
+        let (server, nc) = try await connectedServer("core-timeout")
+        defer { server.shutdown() }
+        let silent = try nc.subscribe(to: "meridian.silent")
+        let error = await #expect(throws: NATSError.self) {
+            _ = try await nc.request("meridian.silent", payload: Array("x".utf8), timeout: .milliseconds(200))
+        }
+        #expect(error?.status == .timeout)
+        #expect(error?.isNoResponders == false)
+        _ = silent
+    }
+
+    @Test("user/password and token: right credentials connect, wrong ones fail with auth error")
+    func authentication() async throws {
+        let server = try await NATSServer.start(.init(serverName: "core-auth", extraArguments: ["--user", "meridian", "--pass", "s3cret"]))
+        defer { server.shutdown() }
+        let ok = try await NATSConnection.connect(NATSOptions(servers: [server.url], name: "auth-test",
+                                                              auth: .userPassword(user: "meridian", password: "s3cret")))
+        #expect(ok.status == .connected)
+        await ok.close()
+        let error = await #expect(throws: NATSError.self) {
+            _ = try await NATSConnection.connect(NATSOptions(servers: [server.url], auth: .userPassword(user: "meridian", password: "wrong"),
+                                                             reconnect: .never))
+        }
+        #expect(error?.status == .authFailed)
+
+        let tokenServer = try await NATSServer.start(.init(serverName: "core-token", extraArguments: ["--auth", "t0ken"]))
+        defer { tokenServer.shutdown() }
+        let withToken = try await NATSConnection.connect(NATSOptions(servers: [tokenServer.url], auth: .token("t0ken")))
+        #expect(withToken.status == .connected)
+        await withToken.close()
+    }
+
+    @Test("events: disconnected when the server is killed, reconnected after it restarts on the same port")
+    func reconnectEvents() async throws {
+        let server = try await NATSServer.start(.init(serverName: "core-reconnect"))
+        defer { server.shutdown() }
+        let nc = try await NATSConnection.connect(NATSOptions(servers: [server.url],
+                                                              reconnect: NATSReconnectPolicy(initialDelay: .milliseconds(20), maxDelay: .milliseconds(200))))
+        var events = nc.events().makeAsyncIterator()
+        let sub = try nc.subscribe(to: "meridian.nodes.>")
+        await server.stop(.kill)
+        #expect(await events.next() == .disconnected)
+        #expect(nc.status == .reconnecting)
+        try await server.restart()
+        #expect(await events.next() == .reconnected(url: server.url))
+        #expect(nc.status == .connected)
+        try nc.publish("meridian.nodes.emea.n1", payload: Array("alive".utf8))
+        let received = await collect(1, from: sub)
+        #expect(received.map(\.string) == ["alive"])
+        await nc.close()
+    }
+
+    @Test("drain delivers what was received, ends subscriptions, then closes the connection")
+    func drain() async throws {
+        let (server, nc) = try await connectedServer("core-drain")
+        defer { server.shutdown() }
+        let publisher = try await NATSConnection.connect(NATSOptions(url: server.url))
+        let sub = try nc.subscribe(to: "meridian.drain")
+        try await nc.flush()
+        for i in 0..<100 { try publisher.publish("meridian.drain", payload: Array("\(i)".utf8)) }
+        try await publisher.flush()
+        try await nc.flush()
+        try await nc.drain(timeout: .seconds(5))
+        #expect(nc.status == .closed)
+        var count = 0
+        for await _ in sub { count += 1 }
+        #expect(count == 100)
+        let error = #expect(throws: NATSError.self) { try nc.publish("meridian.drain", payload: [UInt8]()) }
+        #expect(error?.status == .connectionClosed)
+    }
 }
