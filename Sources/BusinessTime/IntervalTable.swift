@@ -137,19 +137,30 @@ struct CalendarCompiler: Sendable {
         var intervals: [(Int64, Int64)] = []
         intervals.reserveCapacity(Int(endDay - firstDay + 1) * max(1, rules.weekly.map(\.count).max() ?? 1))
         var dayStart = zone.resolve(local: (firstDay - 1) * 86_400)
+        // Most days are more than two days from any transition: then every local time of
+        // the day and the next resolves with one offset. `k` walks the segments.
+        let transitions = zone.transitions, offsets = zone.offsets
+        var k = 0
         for day in (firstDay - 1)..<endDay {
-            let nextDayStart = zone.resolve(local: (day + 1) * 86_400)
+            let base = day * 86_400
+            while k < transitions.count, transitions[k] + Int64(offsets[k]) <= base { k += 1 }
+            let fast = (k == 0 || transitions[k - 1] + Int64(max(offsets[k - 1], offsets[k])) <= base)
+                && (k == transitions.count || base + 2 * 86_400 < transitions[k] + Int64(offsets[k]))
+            let offset = Int64(offsets[k])
+            @inline(__always) func resolve(_ local: Int64) -> Int64 {
+                fast ? local - offset : zone.resolve(local: local)
+            }
+            let nextDayStart = resolve(base + 86_400)
             defer { dayStart = nextDayStart }
             let local = rules.intervals(onDay: day)
             if local.isEmpty || nextDayStart == dayStart { continue }
-            let base = day * 86_400
             for interval in local {
-                var s = interval.start == 0 ? dayStart : zone.resolve(local: base + Int64(interval.start))
+                var s = interval.start == 0 ? dayStart : resolve(base + Int64(interval.start))
                 var e: Int64
                 if interval.crossesMidnight {
-                    e = interval.end == 0 ? nextDayStart : zone.resolve(local: base + 86_400 + Int64(interval.end))
+                    e = interval.end == 0 ? nextDayStart : resolve(base + 86_400 + Int64(interval.end))
                 } else {
-                    e = interval.end == 86_400 ? nextDayStart : zone.resolve(local: base + Int64(interval.end))
+                    e = interval.end == 86_400 ? nextDayStart : resolve(base + Int64(interval.end))
                 }
                 s = max(s, lo)
                 e = min(e, hi)

@@ -5,6 +5,10 @@ struct Meridian: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meridian",
         abstract: "Multi-timezone support-ticket router on NATS.",
-        subcommands: []
+        subcommands: [
+            Hours.self,
+            CalendarCommand.self,
+            Bench.self,
+        ]
     )
 }
