@@ -47,6 +47,12 @@ public struct WarningInstant: Codable, Hashable, Sendable {
     /// Fraction of the target, e.g. 0.5.
     public var threshold: Double
     public var at: Instant
+
+    public init(clock: ClockKind, threshold: Double, at: Instant) {
+        self.clock = clock
+        self.threshold = threshold
+        self.at = at
+    }
 }
 
 /// Where a new ticket goes, and why.
@@ -81,6 +87,13 @@ public struct EscalationDecision: Codable, Hashable, Sendable {
     public var tier: Tier
     public var reason: RoutingReason
     public var reasonText: String
+
+    public init(region: RegionID, tier: Tier, reason: RoutingReason, reasonText: String) {
+        self.region = region
+        self.tier = tier
+        self.reason = reason
+        self.reasonText = reasonText
+    }
 
     enum CodingKeys: String, CodingKey {
         case region, tier, reason

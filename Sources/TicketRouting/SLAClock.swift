@@ -123,7 +123,8 @@ public struct SLAClock: Hashable, Sendable {
     /// Seconds after its due instant during which a late alert still fires while the calendar is closed.
     public static let alertGrace: Int64 = 900
 
-    static let none = Instant(unixSeconds: .max)
+    /// "No instant": 9999-12-31T23:59:59Z, beyond every calendar's domain (and still printable).
+    static let none = Instant(unixSeconds: 253_402_300_799)
 
     public private(set) var plan: PlanID
     /// The customer's home region: owner of the clock and, by default, its calendar.
@@ -147,6 +148,8 @@ public struct SLAClock: Hashable, Sendable {
     var pausedInTier: Int32
     var lastTransitionKinds: UInt16
     var escalationDone: Bool
+    /// Whether the clock's first timers were scheduled (by its `created` / `routed` event).
+    var started: Bool
 
     /// One clock's progress.
     struct Track: Hashable, Sendable {
@@ -180,6 +183,7 @@ public struct SLAClock: Hashable, Sendable {
         self.pausedInTier = 0
         self.lastTransitionKinds = 0
         self.escalationDone = false
+        self.started = false
     }
 
     /// A clock from a `created` or `routed` event (nil if it lacks plan, severity or home region).
@@ -213,10 +217,13 @@ public struct SLAClock: Hashable, Sendable {
     /// - Complexity: O(w) calendar operations, w = number of warning thresholds.
     public mutating func handle(_ event: TicketEvent, config: MeridianConfig) -> [ClockAction] {
         var actions: [ClockAction] = []
-        emitDue(now: event.at, ticket: event.ticket, config: config, into: &actions)
-        let changed = apply(event, config: config)
-        if changed {
+        // An alert read from the log is applied first: it must not be emitted again by itself.
+        if !event.kind.isAlert {
             emitDue(now: event.at, ticket: event.ticket, config: config, into: &actions)
+        }
+        let changed = apply(event, config: config)
+        if changed && !event.kind.isAlert {
+            emitDue(now: event.at, ticket: event.ticket, config: config, into: &actions, force: true)
         }
         if changed || !actions.isEmpty {
             reschedule(now: event.at, config: config, into: &actions)
@@ -269,9 +276,12 @@ public struct SLAClock: Hashable, Sendable {
         }
         switch event.kind {
         case .created:
-            return false
+            if started { return false }
+            started = true
+            return true
         case .routed:
-            var changed = false
+            var changed = !started
+            started = true
             if let to = event.toRegion, to != handling {
                 handling = to
                 changed = true
@@ -464,8 +474,10 @@ public struct SLAClock: Hashable, Sendable {
 
     // MARK: - Emission and timers
 
-    mutating func emitDue(now: Instant, ticket: TicketID, config: MeridianConfig, into actions: inout [ClockAction]) {
-        guard phase == .open, nextDeadlineStorage <= now || nextDeadlineStorage == SLAClock.none,
+    mutating func emitDue(
+        now: Instant, ticket: TicketID, config: MeridianConfig, into actions: inout [ClockAction], force: Bool = false
+    ) {
+        guard phase == .open, force || nextDeadlineStorage <= now || nextDeadlineStorage == SLAClock.none,
               let policy = config.plans[plan], let calendar = calendar(config: config)
         else { return }
         func mayFire(_ due: Instant) -> Bool {

@@ -240,3 +240,20 @@ public struct SLAClockBook: Sendable {
         }
     }
 }
+
+extension SLAClockBook {
+    /// A calendar (a region id or `24x7`) changed in the config: recomputes every unresolved clock
+    /// that counts on it, with `config` (the new config), and returns the `calendar_changed` events
+    /// to record in the log, one per affected ticket (zammad #534).
+    /// - Complexity: O(n) clocks.
+    public mutating func calendarChanged(_ calendar: String, at: Instant, config: MeridianConfig) -> [TicketEvent] {
+        var recorded: [TicketEvent] = []
+        for i in clocks.indices where clocks[i].phase != .resolved && clocks[i].calendarID(config: config) == calendar {
+            var event = TicketEvent(ticket: ids[i], kind: .calendarChanged, at: at, region: clocks[i].home)
+            event.calendar = calendar
+            _ = apply(event, config: config)
+            recorded.append(event)
+        }
+        return recorded
+    }
+}
