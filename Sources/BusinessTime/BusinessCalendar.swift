@@ -99,10 +99,9 @@ public struct BusinessCalendar: Sendable, Equatable, CustomStringConvertible {
     /// `seconds == 0` (or negative) returns `start` itself, open or not. An addition that
     /// ends exactly at a closing returns the closing instant, not the next opening.
     /// If the sum cannot be reached inside ``domain`` the result is its upper bound.
-    /// - Complexity: O(1) to find `start` (a bucket jump into the precomputed intervals),
-    ///   then O(log d) for the d intervals the sum spans (exponential search on cumulative
-    ///   seconds), at most O(log k) for k precomputed intervals: the cost barely depends
-    ///   on `seconds`. The first call beyond the precomputed range compiles a larger one
+    /// - Complexity: O(1), independent of `seconds`: a bucket jump to find `start` among
+    ///   the precomputed intervals, then one into the cumulative business seconds to find
+    ///   the end. The first call beyond the precomputed range compiles a larger one
     ///   (amortised: each compile at least 1.5× the last).
     public func add(_ start: Instant, seconds: Int64) -> Instant {
         guard seconds > 0 else { return start }
@@ -112,11 +111,9 @@ public struct BusinessCalendar: Sendable, Equatable, CustomStringConvertible {
         var table = engine.table(covering: s, s)
         while true {
             let (result, missing): (Int64?, Int64) = table._withUnsafeGuaranteedRef { t in
-                let i = t.lastStart(atOrBefore: s)
-                let before = i < 0 ? 0 : t.cum[i] + min(s - t.starts[i], t.cum[i + 1] - t.cum[i])
-                let (target, overflow) = before.addingReportingOverflow(seconds)
+                let (target, overflow) = t.businessSeconds(before: s).addingReportingOverflow(seconds)
                 if overflow { return (nil, .max) }
-                if target <= t.total { return (t.instant(atBusinessSeconds: target, hint: i), 0) }
+                if target <= t.total { return (t.instant(atBusinessSeconds: target), 0) }
                 return (nil, target - t.total)
             }
             if let result { return Instant(unixSeconds: min(result, upper)) }
