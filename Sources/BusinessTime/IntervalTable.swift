@@ -1,7 +1,8 @@
 import Foundation
 
 /// The open intervals of a calendar in UTC over a range of local days, merged, with
-/// cumulative business seconds: the data structure every operation binary-searches.
+/// cumulative business seconds and two bucket indexes: the data structure every
+/// operation jumps into.
 ///
 /// Interval `i` is `[starts[i], starts[i] + cum[i+1] - cum[i])`; `cum[i]` is the number
 /// of business seconds in `[lo, starts[i])`. Intervals are sorted, non-empty, and neither
