@@ -139,9 +139,10 @@ struct ICalendarTests {
         ])
     }
 
-    @Test("an empty calendar has no holidays")
+    @Test("an empty calendar has no holidays; a byte-order mark is skipped")
     func emptyCalendar() throws {
         #expect(try ICalendar.parseHolidays("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n") == [])
+        #expect(try ICalendar.parseHolidays("\u{FEFF}BEGIN:VCALENDAR\r\nEND:VCALENDAR") == [])
     }
 
     @Test(
