@@ -313,6 +313,24 @@ struct HoursCLITests {
             """, stderr: ""))
     }
 
+    @Test("bench hours runs and checks its cases (figures come from release builds)")
+    func benchSmoke() async throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try await CLI.run(
+            ["bench", "hours", "--cases", "2000", "--add-csv", "\(dir)/add.csv"] + Self.config)
+        #expect(result.status == 0, "\(result)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.first == "wrote 2000 rows to \(dir)/add.csv")
+        #expect(lines.last?.hasPrefix("check between(s, add(s, n)) == n: 2000 of 2000") == true)
+        // The CSV it wrote is valid batch input.
+        let csv = try String(contentsOfFile: "\(dir)/add.csv", encoding: .utf8)
+        let batch = try await CLI.run(["hours", "add", "--region", "emea"] + Self.config, stdin: csv)
+        #expect(batch.status == 0)
+        #expect(batch.stderr == "")
+        #expect(batch.stdout.split(separator: "\n").count == 2001)
+    }
+
     @Test("batch is streaming: a million rows in about the memory of one")
     func streaming() async throws {
         let dir = try CLI.temporaryDirectory()
