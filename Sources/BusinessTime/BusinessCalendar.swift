@@ -73,11 +73,18 @@ public struct BusinessCalendar: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A calendar open around the clock in UTC, with no holidays.
-    /// - Complexity: O(days in the initial range); the table is one merged interval.
+    /// - Complexity: O(1): all of them share one engine, compiled on first use.
     public static func twentyFourSeven(id: String = "24x7") -> BusinessCalendar {
-        // UTC always exists and is always open: cannot throw.
-        try! BusinessCalendar(.twentyFourSeven(id: id, timeZoneIdentifier: "UTC"))
+        var calendar = BusinessCalendar.sharedTwentyFourSeven
+        calendar.id = id
+        return calendar
     }
+
+    /// One engine for every UTC 24x7 calendar of the process.
+    private static let sharedTwentyFourSeven: BusinessCalendar = {
+        // UTC always exists and is always open: cannot throw.
+        try! BusinessCalendar(.twentyFourSeven(id: "24x7", timeZoneIdentifier: "UTC"))
+    }()
 
     public static func == (lhs: BusinessCalendar, rhs: BusinessCalendar) -> Bool {
         lhs.id == rhs.id && (lhs.engine === rhs.engine || lhs.engine.spec == rhs.engine.spec)
@@ -92,8 +99,11 @@ public struct BusinessCalendar: Sendable, Equatable, CustomStringConvertible {
     /// `seconds == 0` (or negative) returns `start` itself, open or not. An addition that
     /// ends exactly at a closing returns the closing instant, not the next opening.
     /// If the sum cannot be reached inside ``domain`` the result is its upper bound.
-    /// - Complexity: O(log k) for k intervals in the precomputed range: independent of
-    ///   `seconds`. The first call beyond that range compiles a larger one (amortised).
+    /// - Complexity: O(1) to find `start` (a bucket jump into the precomputed intervals),
+    ///   then O(log d) for the d intervals the sum spans (exponential search on cumulative
+    ///   seconds), at most O(log k) for k precomputed intervals: the cost barely depends
+    ///   on `seconds`. The first call beyond the precomputed range compiles a larger one
+    ///   (amortised: each compile at least 1.5× the last).
     public func add(_ start: Instant, seconds: Int64) -> Instant {
         guard seconds > 0 else { return start }
         let upper = CalendarEngine.domainUpper
@@ -102,9 +112,11 @@ public struct BusinessCalendar: Sendable, Equatable, CustomStringConvertible {
         var table = engine.table(covering: s, s)
         while true {
             let (result, missing): (Int64?, Int64) = table._withUnsafeGuaranteedRef { t in
-                let (target, overflow) = t.businessSeconds(before: s).addingReportingOverflow(seconds)
+                let i = t.lastStart(atOrBefore: s)
+                let before = i < 0 ? 0 : t.cum[i] + min(s - t.starts[i], t.cum[i + 1] - t.cum[i])
+                let (target, overflow) = before.addingReportingOverflow(seconds)
                 if overflow { return (nil, .max) }
-                if target <= t.total { return (t.instant(atBusinessSeconds: target), 0) }
+                if target <= t.total { return (t.instant(atBusinessSeconds: target, hint: i), 0) }
                 return (nil, target - t.total)
             }
             if let result { return Instant(unixSeconds: min(result, upper)) }
@@ -118,8 +130,9 @@ public struct BusinessCalendar: Sendable, Equatable, CustomStringConvertible {
     /// The business seconds in `[start, end)`; 0 if `end <= start`.
     ///
     /// Only time inside ``domain`` counts.
-    /// - Complexity: O(log k) for k intervals in the precomputed range, independent of the
-    ///   span. The first call beyond that range compiles a larger one (amortised).
+    /// - Complexity: O(1): two bucket jumps into the precomputed intervals and cumulative
+    ///   seconds, independent of the span. The first call beyond the precomputed range
+    ///   compiles a larger one (amortised).
     public func between(_ start: Instant, _ end: Instant) -> Int64 {
         guard end > start else { return 0 }
         let a = clamp(start.unixSeconds), b = clamp(end.unixSeconds)
@@ -131,7 +144,7 @@ public struct BusinessCalendar: Sendable, Equatable, CustomStringConvertible {
 
     /// Whether the calendar is open at `instant` (intervals are closed at their start and
     /// open at their end).
-    /// - Complexity: O(log k) for k intervals in the precomputed range.
+    /// - Complexity: O(1): a bucket jump into the precomputed intervals.
     public func isOpen(at instant: Instant) -> Bool {
         let t = instant.unixSeconds
         guard CalendarEngine.domainLower <= t, t < CalendarEngine.domainUpper else { return false }
@@ -143,7 +156,7 @@ public struct BusinessCalendar: Sendable, Equatable, CustomStringConvertible {
 
     /// The earliest instant at or after `instant` at which the calendar is open:
     /// `instant` itself if open.
-    /// - Complexity: O(log k) for k intervals in the precomputed range.
+    /// - Complexity: O(1) within the precomputed range (a bucket jump); beyond it, a compile.
     public func nextOpening(after instant: Instant) -> Instant {
         let upper = CalendarEngine.domainUpper
         guard instant.unixSeconds < upper else { return instant }
@@ -165,10 +178,13 @@ public struct BusinessCalendar: Sendable, Equatable, CustomStringConvertible {
     /// The end of the open interval containing `instant`, or of the next one if closed.
     ///
     /// Always later than `instant` (within ``domain``).
-    /// - Complexity: O(log k) for k intervals in the precomputed range.
+    /// - Complexity: O(1) within the precomputed range (a bucket jump); beyond it, a compile.
     public func nextClosing(after instant: Instant) -> Instant {
         let upper = CalendarEngine.domainUpper
         guard instant.unixSeconds < upper else { return instant }
+        // Around the clock: the only closing is the end of the domain (no need to compile
+        // every day up to it to find that out).
+        if engine.compiler.rules.alwaysOpen { return Instant(unixSeconds: upper) }
         let s = max(instant.unixSeconds, CalendarEngine.domainLower)
         var table = engine.table(covering: s, s)
         while true {
@@ -188,7 +204,7 @@ public struct BusinessCalendar: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The open intervals in `[from, to)`, clipped to it, in order.
-    /// - Complexity: O(log k + m) for k intervals in the precomputed range and m returned.
+    /// - Complexity: O(1 + m) for m intervals returned (a bucket jump, then a walk).
     public func openIntervals(from: Instant, to: Instant) -> [OpenInterval] {
         let a = clamp(from.unixSeconds), b = clamp(to.unixSeconds)
         guard a < b else { return [] }

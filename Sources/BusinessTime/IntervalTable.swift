@@ -22,6 +22,13 @@ final class IntervalTable: @unchecked Sendable {
     let starts: UnsafeMutablePointer<Int64>
     /// Cumulative business seconds before each interval, `count + 1` entries.
     let cum: UnsafeMutablePointer<Int64>
+    /// `buckets[b]`: the number of intervals starting at or before `lo + b << bucketShift`,
+    /// so the intervals starting in bucket `b` are `buckets[b] ..< buckets[b + 1]`.
+    /// Turns the search for an instant into a jump plus a search among a handful.
+    let buckets: UnsafeMutablePointer<Int32>
+    let bucketCount: Int
+    /// Buckets are 2^16 s (about 18 hours) wide.
+    static let bucketShift: Int64 = 16
     /// The zone's offsets around `[lo, hi)`, for local-time conversions.
     let zone: ZoneTable
 
@@ -41,11 +48,20 @@ final class IntervalTable: @unchecked Sendable {
             total += e - s
             cum[i + 1] = total
         }
+        bucketCount = Int((hi - lo) >> IntervalTable.bucketShift) + 2
+        buckets = .allocate(capacity: bucketCount)
+        var i = 0
+        for b in 0..<bucketCount {
+            let bucketStart = lo + Int64(b) << IntervalTable.bucketShift
+            while i < count, starts[i] <= bucketStart { i += 1 }
+            buckets[b] = Int32(i)
+        }
     }
 
     deinit {
         starts.deallocate()
         cum.deallocate()
+        buckets.deallocate()
     }
 
     /// Business seconds in the whole table.
@@ -53,32 +69,38 @@ final class IntervalTable: @unchecked Sendable {
 
     /// Bytes held by the table (intervals and zone offsets), for memory reports.
     var byteCount: Int {
-        (2 * count + 1) * MemoryLayout<Int64>.stride + zone.transitions.count * 12 + 8
-            + MemoryLayout<IntervalTable>.size
+        (2 * count + 1) * MemoryLayout<Int64>.stride + bucketCount * MemoryLayout<Int32>.stride
+            + zone.transitions.count * 12 + 8 + MemoryLayout<IntervalTable>.size
     }
 
     @inline(__always) func end(_ i: Int) -> Int64 { starts[i] + (cum[i + 1] - cum[i]) }
 
     /// Index of the last interval starting at or before `t`, or -1.
-    /// - Complexity: O(log count).
+    /// - Complexity: O(1) for `t` in `[lo, hi]`: a bucket jump, then a binary search among
+    ///   the intervals starting in that bucket (usually 0–2). O(log count) outside.
     @inline(__always)
     func lastStart(atOrBefore t: Int64) -> Int {
-        var lo = 0, n = count
-        // Branch-light lower bound over starts: first index with start > t.
-        while n > 0 {
-            let half = n >> 1
-            if starts[lo + half] <= t {
-                lo += half + 1
-                n -= half + 1
-            } else {
-                n = half
-            }
+        var low: Int, high: Int
+        if t >= lo && t <= hi {
+            let b = Int((t - lo) >> IntervalTable.bucketShift)
+            // All starts <= bucket start are before `low`; all starts > next bucket start from `high`.
+            low = Int(buckets[b])
+            high = Int(buckets[b + 1])
+        } else if t < lo {
+            return -1
+        } else {
+            return count - 1
         }
-        return lo - 1
+        // First index in [low, high) with start > t.
+        while low < high {
+            let mid = (low + high) >> 1
+            if starts[mid] <= t { low = mid + 1 } else { high = mid }
+        }
+        return low - 1
     }
 
     /// Business seconds in `[lo, t)`; `t` must be in `[lo, hi]`.
-    /// - Complexity: O(log count).
+    /// - Complexity: O(1) (see `lastStart(atOrBefore:)`).
     @inline(__always)
     func businessSeconds(before t: Int64) -> Int64 {
         let i = lastStart(atOrBefore: t)
@@ -87,22 +109,27 @@ final class IntervalTable: @unchecked Sendable {
     }
 
     /// The earliest instant by which `target` business seconds (counted from `lo`) have
-    /// elapsed; `target` must be in `1...total`.
-    /// - Complexity: O(log count).
+    /// elapsed; `target` must be in `1...total`, and interval `hint` must start at or
+    /// before that instant (pass the interval of the start of an addition, or 0).
+    /// - Complexity: O(log d) where d is the number of intervals between `hint` and the
+    ///   answer (an exponential search), so at most O(log count).
     @inline(__always)
-    func instant(atBusinessSeconds target: Int64) -> Int64 {
+    func instant(atBusinessSeconds target: Int64, hint: Int = 0) -> Int64 {
         // First k in 1...count with cum[k] >= target; the answer lies in interval k-1.
-        var lo = 1, n = count
-        while n > 0 {
-            let half = n >> 1
-            if cum[lo + half] < target {
-                lo += half + 1
-                n -= half + 1
-            } else {
-                n = half
-            }
+        var low = max(hint, 0) + 1
+        var step = 1
+        var high = low
+        while high <= count, cum[high] < target {
+            low = high + 1
+            high += step
+            step <<= 1
         }
-        let j = lo - 1
+        high = min(high, count)
+        while low < high {
+            let mid = (low + high) >> 1
+            if cum[mid] < target { low = mid + 1 } else { high = mid }
+        }
+        let j = low - 1
         return starts[j] + (target - cum[j])
     }
 

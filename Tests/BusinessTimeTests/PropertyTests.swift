@@ -6,6 +6,7 @@ let propertyZones = [
     "UTC", "Europe/Paris", "Europe/London", "America/New_York", "America/Sao_Paulo", "America/St_Johns",
     "Australia/Lord_Howe", "Australia/Adelaide", "Asia/Kolkata", "Asia/Kathmandu", "Asia/Tehran",
     "Pacific/Apia", "Pacific/Chatham", "Africa/Casablanca", "Antarctica/Troll",
+    "Asia/Pyongyang", "America/Caracas", "Europe/Volgograd", "Pacific/Kiritimati",
 ]
 
 @Suite("Properties over random calendars")
@@ -54,7 +55,11 @@ struct PropertyTests {
         var rng = SeededGenerator(seed: UInt64(truncatingIfNeeded: zone.hashValueStable) ^ 0xA5A5)
         let spec = rng.calendarSpec(zone: zone, years: 2000...2040)
         let cal = try BusinessCalendar(spec)
-        let lo = at("1905-01-01T00:00:00Z").unixSeconds, hi = at("2390-01-01T00:00:00Z").unixSeconds
+        // A few zones roam the whole domain (a compile of five centuries in debug builds is
+        // slow); the others stay within 1990-2080, well beyond the initial 2020-2035 both ways.
+        let roams = ["Europe/Paris", "Pacific/Apia", "Australia/Lord_Howe"].contains(zone)
+        let lo = at(roams ? "1905-01-01T00:00:00Z" : "1990-01-01T00:00:00Z").unixSeconds
+        let hi = at(roams ? "2390-01-01T00:00:00Z" : "2080-01-01T00:00:00Z").unixSeconds
         for round in 0..<400 {
             // Mostly near now, sometimes anywhere in the domain.
             let s = round % 4 == 0
@@ -62,7 +67,7 @@ struct PropertyTests {
                 : Int64.random(in: at("2015-01-01T00:00:00Z").unixSeconds..<at("2040-01-01T00:00:00Z").unixSeconds, using: &rng)
             let start = Instant(unixSeconds: s)
             // Spans up to 10,000 business hours; sometimes up to 30 business years.
-            let a = Int64.random(in: 0...(round % 8 == 0 ? 1_000_000_000 : 36_000_000), using: &rng)
+            let a = Int64.random(in: 0...(round % 8 == 0 ? (roams ? 1_000_000_000 : 300_000_000) : 36_000_000), using: &rng)
             let b = Int64.random(in: 0...36_000_000, using: &rng)
             let end = cal.add(start, seconds: a)
             // Beyond the domain the sum saturates at its end; nothing more to check then.
