@@ -377,13 +377,17 @@ private enum Spawn {
 
     struct SpawnError: Error { var code: Int32 }
 
+    /// Open descriptors above 2 without close-on-exec.
+    static func inheritableDescriptors() -> [Int32] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return names.compactMap(Int32.init).filter { fd in
+            guard fd > 2 else { return false }
+            let flags = fcntl(fd, F_GETFD)
+            return flags >= 0 && flags & FD_CLOEXEC == 0
+        }
+    }
+
     static func spawnAndWait(_ argv: [String], stdin: String) throws -> Outcome {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv: [UnsafeMutablePointer<CChar>?] = [strdup("PATH=/usr/bin:/bin"), nil]
         defer {
@@ -391,7 +395,20 @@ private enum Spawn {
             for p in cEnv { free(p) }
         }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, nil, cArgs, cEnv)
+        var rc: Int32 = 0
+        // Another test may close a descriptor between the listing and the spawn (EBADF): retry.
+        for _ in 0..<5 {
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            // Inherit nothing else: other tests' pipes must not stay open in this child.
+            for fd in inheritableDescriptors() { posix_spawn_file_actions_addclose(&actions, fd) }
+            rc = posix_spawn(&pid, argv[0], &actions, nil, cArgs, cEnv)
+            if rc == 0 { break }
+        }
         guard rc == 0 else { throw SpawnError(code: rc) }
         var status: Int32 = 0
         var usage = rusage()
