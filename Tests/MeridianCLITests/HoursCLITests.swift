@@ -301,14 +301,27 @@ struct HoursCLITests {
                   sun: "12:00-13:00"
                 open_days:
                   2026-03-27: { hours: "09:00-12:00", name: Inventaire }
+              always:
+                timezone: America/New_York
+                hours: 24x7
             """.write(toFile: file, atomically: true, encoding: .utf8)
         #expect(try await CLI.run([
             "calendar", "show", "--config", file, "--region", "night", "--from", "2026-03-27", "--days", "3",
         ]) == CLIResult(status: 0, stdout: """
             night (Europe/Paris): 2026-03-27 to 2026-03-29, 11h00m open
             2026-03-27 Fri  09:00-12:00 +01:00   2026-03-27T08:00:00Z..2026-03-27T11:00:00Z   special hours: Inventaire
-            2026-03-28 Sat  22:00 +01:00 - 06:00 +02:00 (+1)   2026-03-28T21:00:00Z..2026-03-29T04:00:00Z
+            2026-03-28 Sat  22:00 +01:00 - 06:00(+1) +02:00 (7h00m)   2026-03-28T21:00:00Z..2026-03-29T04:00:00Z
             2026-03-29 Sun  12:00-13:00 +02:00   2026-03-29T10:00:00Z..2026-03-29T11:00:00Z
+
+            """, stderr: ""))
+        // A 24x7 calendar on the fall-back day: a 25-hour day.
+        #expect(try await CLI.run([
+            "calendar", "show", "--config", file, "--region", "always", "--from", "2026-10-31", "--days", "3",
+        ]) == CLIResult(status: 0, stdout: """
+            always (America/New_York): 2026-10-31 to 2026-11-02, 73h00m open
+            2026-10-31 Sat  00:00-24:00 -04:00   2026-10-31T04:00:00Z..2026-11-01T04:00:00Z
+            2026-11-01 Sun  00:00 -04:00 - 24:00 -05:00 (25h00m)   2026-11-01T04:00:00Z..2026-11-02T05:00:00Z
+            2026-11-02 Mon  00:00-24:00 -05:00   2026-11-02T05:00:00Z..2026-11-03T05:00:00Z
 
             """, stderr: ""))
     }
