@@ -348,14 +348,18 @@ struct HoursCLITests {
     func streaming() async throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A million rows: one block of 10,000 written 100 times.
         let rows = 1_000_000
-        var csv = "start,seconds\n"
-        csv.reserveCapacity(rows * 28)
-        for i in 0..<rows {
-            csv += "2026-12-\(10 + i % 20)T0\(i % 10):30:00Z,\(i % 100_000)\n"
+        var block = ""
+        for i in 0..<10_000 {
+            block += "2026-12-\(10 + i % 20)T0\(i % 10):30:00Z,\(i * 37 % 100_000)\n"
         }
-        try csv.write(toFile: "\(dir)/in.csv", atomically: false, encoding: .utf8)
-        csv = ""
+        _ = FileManager.default.createFile(atPath: "\(dir)/in.csv", contents: nil)
+        let file = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir)/in.csv"))
+        try file.write(contentsOf: Data("start,seconds\n".utf8))
+        let blockData = Data(block.utf8)
+        for _ in 0..<(rows / 10_000) { try file.write(contentsOf: blockData) }
+        try file.close()
         let one = try await Spawn.peakMemory(
             [CLI.binary] + ["hours", "add", "--config", "\(CLI.root)/Config/meridian.yaml", "--region", "emea",
                             "--start", "2026-12-24T16:30:00Z", "--seconds", "7200"],
