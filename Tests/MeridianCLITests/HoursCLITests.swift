@@ -221,6 +221,22 @@ struct HoursCLITests {
                 """))
     }
 
+    @Test("a line longer than the read buffer is a bad row; the next rows are still answered")
+    func longLine() async throws {
+        let input = "start,seconds\n" + String(repeating: "x", count: 3_000_000) + ",5\n"
+            + "2026-12-24T16:30:00Z,7200\n" + String(repeating: "y", count: 1_048_576) + "\n2026-12-24T16:30:00Z,60"
+        #expect(try await CLI.run(["hours", "add", "--region", "emea"] + Self.config, stdin: input) == CLIResult(
+            status: 1,
+            stdout: "start,seconds,end\n,,\n2026-12-24T16:30:00Z,7200,2026-12-28T08:30:00Z\n,,\n"
+                + "2026-12-24T16:30:00Z,60,2026-12-24T16:31:00Z\n",
+            stderr: """
+                line 2: longer than 1048576 bytes
+                line 4: longer than 1048576 bytes
+                error: 2 of 4 rows had no answer
+
+                """))
+    }
+
     @Test("a batch without the header exits 2; an empty one too")
     func batchBadHeader() async throws {
         #expect(try await CLI.run(
