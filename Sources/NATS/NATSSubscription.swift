@@ -129,16 +129,17 @@ public final class NATSSubscription: AsyncSequence, Sendable {
 
         /// The next message, or `nil` when the subscription ended or the task was cancelled.
         public mutating func next() async -> NATSMessage? {
-            if index < batch.count {
-                defer { index += 1 }
-                return batch[index]
+            if index == batch.count {
+                batch.removeAll(keepingCapacity: true)
+                index = 0
+                let (more, _) = await subscription.buffer.take(into: &batch)
+                guard more else { return nil }
             }
-            batch.removeAll(keepingCapacity: true)
-            index = 0
-            let (more, _) = await subscription.buffer.take(into: &batch)
-            guard more else { return nil }
-            index = 1
-            return batch[0]
+            // Move the message out (no retain/release of its storage), leaving an empty value.
+            var message = NATSMessage(subject: "")
+            swap(&message, &batch[index])
+            index += 1
+            return message
         }
     }
 }
