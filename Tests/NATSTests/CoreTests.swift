@@ -230,4 +230,35 @@ struct CoreTests {
         let error = #expect(throws: NATSError.self) { try nc.publish("meridian.drain", payload: [UInt8]()) }
         #expect(error?.status == .connectionClosed)
     }
+
+    @Test("blocking calls stay off the cooperative pool: 8 requests waiting 1 s do not stall other tasks")
+    func blockingCallsOffCooperativePool() async throws {
+        let (server, nc) = try await connectedServer("core-threads")
+        defer { server.shutdown() }
+        let silent = try nc.subscribe(to: "meridian.silent")
+        let ticks = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    _ = try? await nc.request("meridian.silent", payload: Array("x".utf8), timeout: .seconds(1))
+                    return 0
+                }
+            }
+            group.addTask {
+                // Counts 10 ms sleeps during the requests: zero if the pool threads were blocked.
+                var n = 0
+                let clock = ContinuousClock()
+                let end = clock.now + .milliseconds(800)
+                while clock.now < end {
+                    try? await Task.sleep(for: .milliseconds(10))
+                    n += 1
+                }
+                return n
+            }
+            var total = 0
+            for await t in group { total += t }
+            return total
+        }
+        #expect(ticks >= 20)
+        _ = silent
+    }
 }
