@@ -268,13 +268,16 @@ public final class JetStreamAsyncPublisher: Sendable {
             try withPayloadBytes(payload) { (raw) throws(NATSError) in
                 var msg: OpaquePointer? = try createCMessage(subject: subject, reply: nil, payload: raw, headers: headers)
                 defer { natsMsg_Destroy(msg) }   // no-op once cnats took ownership (msg set to NULL)
-                let arena = CStringArena()
                 var po = jsPubOptions()
                 jsPubOptions_Init(&po)
-                po.MsgId = arena.dup(messageID)
-                po.ExpectStream = arena.dup(expectedStream)
                 po.MaxWait = state.maxWait
-                let s = withExtendedLifetime(arena) { js_PublishMsgAsync(js, &msg, &po) }
+                let s = withOptionalCString(messageID) { id in
+                    withOptionalCString(expectedStream) { stream in
+                        po.MsgId = id
+                        po.ExpectStream = stream
+                        return js_PublishMsgAsync(js, &msg, &po)
+                    }
+                }
                 try check(s, "JetStream async publish to \(subject)")
             }
         } catch {
@@ -295,4 +298,11 @@ extension JetStream {
     public func makeAsyncPublisher(maxInFlight: Int = 256) throws(NATSError) -> JetStreamAsyncPublisher {
         try JetStreamAsyncPublisher(jetStream: self, maxInFlight: maxInFlight)
     }
+}
+
+/// Runs `body` with a C string for `s` (or `nil`), without allocating for `nil`.
+@inline(__always)
+func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let s else { return body(nil) }
+    return s.withCString { body($0) }
 }

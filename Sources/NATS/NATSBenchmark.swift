@@ -52,11 +52,17 @@ public enum NATSBenchmark {
 
     /// Best rounds of every measurement.
     public struct Report: Sendable, CustomStringConvertible {
+        /// Core pub→sub through `NATSConnection.publish` and a `NATSSubscription`.
         public var corePubSubSwift: Measurement
+        /// Core pub→sub with `natsConnection_Publish` and a C message handler.
         public var corePubSubCNATS: Measurement
+        /// `JetStreamAsyncPublisher`.
         public var jetStreamPublishSwift: Measurement
+        /// `js_PublishAsync` with `MaxPending`.
         public var jetStreamPublishCNATS: Measurement
+        /// `PullConsumer.fetch` + `JetStreamMessage.ack()`.
         public var fetchAckSwift: Measurement
+        /// `natsSubscription_Fetch` + `natsMsg_Ack`.
         public var fetchAckCNATS: Measurement
         /// Core pub→sub Swift / cnats.
         public var coreRatio: Double { corePubSubSwift.rate / max(corePubSubCNATS.rate, 1) }
