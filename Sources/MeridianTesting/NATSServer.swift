@@ -629,13 +629,15 @@ public final class NATSCluster: Sendable {
     /// The running nodes.
     public var runningNodes: [NATSServer] { nodes.filter(\.isRunning) }
 
-    /// The JetStream meta leader's `server_name` if all running nodes agree on one right now.
+    /// The JetStream meta leader's `server_name` if all running nodes agree on one right now
+    /// and each of them counts every node of the cluster in the meta group (`cluster_size`).
     public func metaLeader() -> String? {
         var leader: String?
         for node in runningNodes {
             guard let jsz = node.monitorJSON("/jsz"),
                 let meta = jsz["meta_cluster"] as? [String: Any],
-                let name = meta["leader"] as? String, !name.isEmpty
+                let name = meta["leader"] as? String, !name.isEmpty,
+                meta["cluster_size"] as? Int == nodes.count
             else { return nil }
             if let known = leader, known != name { return nil }
             leader = name
@@ -643,8 +645,15 @@ public final class NATSCluster: Sendable {
         return leader
     }
 
-    /// Waits until every running node answers `/healthz` 200 and all agree on a meta leader
-    /// that is one of the running nodes. Returns the meta leader's name.
+    /// Whether every running node has a route to every other running node (`/routez`).
+    public func isFullyRouted() -> Bool {
+        let running = runningNodes
+        return running.allSatisfy { $0.monitorJSON("/routez")?["num_routes"] as? Int == running.count - 1 }
+    }
+
+    /// Waits until every running node answers `/healthz` 200, is routed to every other running
+    /// node, and all agree on a meta leader (one of the running nodes) in a meta group of
+    /// every node. Returns the meta leader's name.
     ///
     /// - Throws: ``NATSServerError`` if the deadline passes.
     @discardableResult
@@ -652,7 +661,7 @@ public final class NATSCluster: Sendable {
         let deadline = ContinuousClock.now + timeout
         while true {
             let running = runningNodes
-            if running.allSatisfy({ $0.isHealthy() }), let leader = metaLeader(),
+            if running.allSatisfy({ $0.isHealthy() }), isFullyRouted(), let leader = metaLeader(),
                 running.contains(where: { $0.serverName == leader })
             {
                 return leader

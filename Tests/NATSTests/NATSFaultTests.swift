@@ -12,7 +12,8 @@ private final class Progress: Sendable {
     private let state = Mutex((acknowledged: 0, errors: [String: Int]()))
     var acknowledged: Int { state.withLock { $0.acknowledged } }
     var errors: [String: Int] { state.withLock { $0.errors } }
-    func ack() { state.withLock { $0.acknowledged += 1 } }
+    /// Counts an acknowledgment and returns the new total.
+    func ack() -> Int { state.withLock { $0.acknowledged += 1; return $0.acknowledged } }
     func failed(_ error: any Error) {
         let key = (error as? NATSError).map { "\($0.status)/\($0.jetStreamCode.map(String.init) ?? "-")" } ?? "\(error)"
         state.withLock { $0.errors[key, default: 0] += 1 }
@@ -21,9 +22,11 @@ private final class Progress: Sendable {
 
 /// Publishes `ids` with their message ids, `concurrency` at a time, each retried (same id, so
 /// dedup keeps it single) until acknowledged or `deadline`. Returns the acks by id.
+/// `fault` runs once, in the lane that receives acknowledgment number `faultAt`, while the
+/// other lanes keep publishing: the fault always hits the middle of the run.
 private func publishAll(
     _ ids: [String], subject: String, js: JetStream, concurrency: Int, progress: Progress,
-    deadline: ContinuousClock.Instant
+    deadline: ContinuousClock.Instant, faultAt: Int, fault: @escaping @Sendable () async -> Void
 ) async -> [String: JetStreamPublishAck] {
     await withTaskGroup(of: [(String, JetStreamPublishAck)].self) { group in
         for lane in 0..<concurrency {
@@ -34,7 +37,7 @@ private func publishAll(
                         do {
                             let ack = try await js.publish(subject, payload: Array(id.utf8), messageID: id, expectedStream: nil)
                             acks.append((id, ack))
-                            progress.ack()
+                            if progress.ack() == faultAt { await fault() }
                             break
                         } catch {
                             progress.failed(error)
@@ -65,6 +68,20 @@ private func fetchAndAck(_ count: Int, from consumer: PullConsumer, timeout: Dur
         }
     }
     return received
+}
+
+/// Runs a JetStream API call, retrying timeouts and "no responders" (a meta or stream leader
+/// election after a node was lost) until `timeout`; rethrows anything else, or the last error.
+private func retryingElection<T>(_ timeout: Duration = .seconds(30), _ call: () async throws(NATSError) -> T) async throws -> T {
+    let deadline = ContinuousClock.now + timeout
+    while true {
+        do {
+            return try await call()
+        } catch {
+            guard error.isTimeout || error.isNoResponders, ContinuousClock.now < deadline else { throw error }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
 }
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
@@ -178,17 +195,18 @@ struct NATSFaultTests {
         try await server.restart()
         #expect(try await js.streamInfo("FAULTJS").messages == 200)
 
-        // 2. SIGKILL while a publisher is running; it retries each message (same id) until acknowledged.
+        // 2. SIGKILL in the middle of a run (right after its 100th ack); restart on the same port and
+        //    store while the publisher keeps retrying each message (same id) until acknowledged.
         let progress = Progress()
         let deadline = ContinuousClock.now + .seconds(60)
         let rest = Array(ids[200...])
-        let publisher = Task { await publishAll(rest, subject: "fault.js.a", js: js, concurrency: 1, progress: progress, deadline: deadline) }
-        #expect(await eventually { progress.acknowledged >= 100 })
-        await server.stop(.kill)
-        let acknowledgedAtKill = progress.acknowledged
-        try await server.restart()
-        let acks = await publisher.value
-        #expect(acknowledgedAtKill < rest.count)   // the kill did hit the run
+        let restarted = Mutex<Task<Void, any Error>?>(nil)
+        let acks = await publishAll(rest, subject: "fault.js.a", js: js, concurrency: 1, progress: progress,
+                                    deadline: deadline, faultAt: 100) {
+            await server.stop(.kill)
+            restarted.withLock { $0 = Task { try await server.restart() } }
+        }
+        try await #require(restarted.withLock { $0 }).value
         #expect(acks.count == rest.count)
 
         let info = try await js.streamInfo("FAULTJS")
@@ -202,7 +220,7 @@ struct NATSFaultTests {
         let fetched = try await fetchAndAck(ids.count, from: consumer)
         #expect(fetched.map(\.string) == ids)
         #expect(fetched.allSatisfy { $0.metadata.deliveryCount == 1 })
-        print("single-server fault run: acknowledged at kill \(acknowledgedAtKill)/\(rest.count), errors retried by the test: \(progress.errors)")
+        print("single-server fault run: killed after ack 100/\(rest.count), errors retried by the test: \(progress.errors)")
         await nc.close()
     }
 
@@ -224,16 +242,14 @@ struct NATSFaultTests {
         let ids = (1...2000).map { "wq-\($0)" }
         let progress = Progress()
         let deadline = ContinuousClock.now + .seconds(120)
-        let publisher = Task { await publishAll(ids, subject: "fault.wq.emea.l1", js: js, concurrency: 4, progress: progress, deadline: deadline) }
-
-        #expect(await eventually { progress.acknowledged >= 500 })
-        await cluster.kill(leader)
-        let acknowledgedAtKill = progress.acknowledged
+        // SIGKILL the leader right after the 500th ack, while the other lanes have publishes in flight.
+        let acks = await publishAll(ids, subject: "fault.wq.emea.l1", js: js, concurrency: 4, progress: progress,
+                                    deadline: deadline, faultAt: 500) {
+            await cluster.kill(leader)
+        }
+        #expect(!leader.isRunning)
         let newLeader = try await cluster.streamLeader("FAULTWQ", timeout: .seconds(30))
         #expect(newLeader !== leader)
-
-        let acks = await publisher.value
-        #expect(acknowledgedAtKill < ids.count)   // the kill did hit the run
         #expect(acks.count == ids.count)
         #expect(Set(acks.values.map(\.sequence)).count == ids.count)
         let info = try await js.streamInfo("FAULTWQ")
@@ -259,7 +275,59 @@ struct NATSFaultTests {
         #expect(fetched.allSatisfy { $0.metadata.deliveryCount == 1 })
         #expect(try await consumer.fetch(batch: 10, timeout: .seconds(1)).isEmpty)
         #expect(await eventually { (try? await js.streamInfo("FAULTWQ").messages) == 0 })
-        print("cluster fault run: leader \(leader.serverName) killed at \(acknowledgedAtKill)/\(ids.count) acks, new leader \(newLeader.serverName), duplicate acks \(acks.values.filter(\.duplicate).count), errors retried by the test: \(progress.errors)")
+        print("cluster fault run: leader \(leader.serverName) killed after ack 500/\(ids.count), new leader \(newLeader.serverName), duplicate acks \(acks.values.filter(\.duplicate).count), errors retried by the test: \(progress.errors)")
+        await nc.close()
+        await setup.close()
+    }
+
+    @Test("3-node cluster, R3 work queue: SIGKILL the stream leader during 2,000 async publishes (256 in flight); failures re-sent with their ids; each stored once, fetched once")
+    func clusterLeaderKilledDuringAsyncPublishes() async throws {
+        let cluster = try await NATSCluster.start(name: "faultasync")
+        defer { cluster.shutdown() }
+        let setup = try await NATSConnection.connect(NATSOptions(servers: cluster.urls))
+        try await setup.jetStream().createOrUpdateStream(
+            StreamConfig(name: "FAULTAWQ", subjects: ["fault.awq.>"], retention: .workQueue, storage: .file, replicas: 3))
+        let leader = try await cluster.streamLeader("FAULTAWQ")
+        let others = cluster.nodes.filter { $0 !== leader }.map(\.url)
+        let nc = try await NATSConnection.connect(NATSOptions(servers: [leader.url] + others))
+        let js = try nc.jetStream(JetStreamOptions(apiTimeout: .seconds(2), noRespondersRetryBudget: .seconds(10)))
+        let publisher = try js.makeAsyncPublisher(maxInFlight: 256)
+
+        let ids = (1...2000).map { "awq-\($0)" }
+        var sendErrors = 0
+        for (index, id) in ids.enumerated() {
+            if index == 700 { await cluster.kill(leader) }   // mid-run, with up to 256 unacknowledged
+            do {
+                try await publisher.publish("fault.awq.apac.l2", payload: Array(id.utf8), messageID: id)
+            } catch {
+                sendErrors += 1   // not sent at all: re-sent below like a failure
+                _ = try? await js.publish("fault.awq.apac.l2", payload: Array(id.utf8), messageID: id)
+            }
+        }
+        let summary = await publisher.complete()
+        // Whatever failed for good (e.g. an ack lost with the leader) is re-sent with the same id.
+        for failure in summary.failures {
+            let id = try #require(failure.messageID)
+            try await js.publish(failure.subject, payload: Array(id.utf8), messageID: id)
+        }
+        #expect(summary.acknowledged + summary.failures.count + sendErrors >= ids.count)
+
+        // The cluster runs on 2 of 3 nodes from here on (the killed one stays down); API calls may
+        // meet a meta leader election, which an application retries.
+        try await cluster.waitUntilHealthy()
+        let info = try await retryingElection { () throws(NATSError) in try await js.streamInfo("FAULTAWQ") }
+        #expect(info.messages == UInt64(ids.count))   // each stored exactly once
+        #expect(info.lastSequence == UInt64(ids.count))
+
+        let consumer = try await retryingElection { () throws(NATSError) in
+            try await js.createOrUpdateConsumer(stream: "FAULTAWQ", ConsumerConfig(durable: "workers", ackWait: .seconds(60)))
+        }
+        let fetched = try await fetchAndAck(ids.count, from: consumer, timeout: .seconds(90))
+        #expect(fetched.count == ids.count)
+        #expect(Set(fetched.map(\.string)) == Set(ids))
+        #expect(fetched.allSatisfy { $0.metadata.deliveryCount == 1 })
+        #expect(try await consumer.fetch(batch: 10, timeout: .seconds(1)).isEmpty)
+        print("cluster async fault run: leader \(leader.serverName) killed after 700 sends; acknowledged \(summary.acknowledged) (duplicates \(summary.duplicates)), failed \(summary.failures.count) \(Set(summary.failures.map { "\($0.error.status)" })), send errors \(sendErrors)")
         await nc.close()
         await setup.close()
     }
