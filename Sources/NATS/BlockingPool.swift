@@ -101,6 +101,28 @@ final class BlockingPool: @unchecked Sendable {
         }
     }
 
+    /// Runs a long-lived blocking loop (a key-value watch) on a new thread of its own, so that it
+    /// never takes a pool thread for its whole life.
+    static func detach(_ body: @escaping @Sendable () -> Void) {
+        final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
+        var attr = pthread_attr_t()
+        pthread_attr_init(&attr)
+        pthread_attr_setstacksize(&attr, 512 * 1024)
+        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var tid = pthread_t()
+        let rc = pthread_create(&tid, &attr, { arg in
+            Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
+            return nil
+        }, box)
+        pthread_attr_destroy(&attr)
+        if rc != 0 {
+            // No thread: fall back to the pool rather than dropping the work.
+            let b = Unmanaged<Box>.fromOpaque(box).takeRetainedValue()
+            BlockingPool.shared.submit(b.body)
+        }
+    }
+
     /// Runs a blocking `body` on a pool thread and suspends the caller until it returns.
     func run<T: Sendable>(_ body: @escaping @Sendable () throws(NATSError) -> T) async throws(NATSError) -> T {
         let result: Result<T, NATSError> = await withUnsafeContinuation { continuation in

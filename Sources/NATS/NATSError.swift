@@ -80,7 +80,7 @@ public struct NATSError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         var d = "NATS error: \(status) (\(status.rawValue))"
         if let code = jetStreamCode { d += ", JetStream error \(code)" }
-        if !text.isEmpty { d += ": \(text)" }
+        if !text.isEmpty && text != status.description { d += ": \(text)" }
         return d
     }
 

@@ -261,4 +261,25 @@ struct CoreTests {
         #expect(ticks >= 20)
         _ = silent
     }
+
+    @Test("a subscription that is not consumed hits its pending limit: slow-consumer event and dropped count")
+    func slowConsumer() async throws {
+        let (server, nc) = try await connectedServer("core-slow")
+        defer { server.shutdown() }
+        var events = nc.events().makeAsyncIterator()
+        let sub = try nc.subscribe(to: "meridian.flood", pendingLimit: 10)
+        for _ in 0..<1000 { try nc.publish("meridian.flood", payload: [UInt8](repeating: 1, count: 64)) }
+        try await nc.flush()
+        let event = await events.next()
+        guard case .error(let error, let subject)? = event else {
+            Issue.record("expected a slow-consumer error event, got \(String(describing: event))")
+            return
+        }
+        #expect(error.status == .slowConsumer)
+        #expect(subject == "meridian.flood")
+        #expect(sub.droppedCount > 0)
+        // What was kept is still delivered, in order, and the subscription keeps working.
+        let kept = await collect(10, from: sub)
+        #expect(kept.count == 10)
+    }
 }
