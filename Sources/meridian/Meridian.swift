@@ -6,6 +6,8 @@ struct Meridian: AsyncParsableCommand {
         commandName: "meridian",
         abstract: "Multi-timezone support-ticket router on NATS.",
         subcommands: [
+            Hours.self,
+            CalendarCommand.self,
             Bench.self,
         ]
     )

@@ -1,1 +1,0 @@
-// BusinessTime module. See Docs/ARCHITECTURE.md.

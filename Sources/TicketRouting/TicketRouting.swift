@@ -1,1 +1,0 @@
-// TicketRouting module. See Docs/ARCHITECTURE.md.

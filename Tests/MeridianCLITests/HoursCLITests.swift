@@ -1,0 +1,385 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a run of the `meridian` binary printed and its exit status.
+private struct CLIResult: Equatable, CustomStringConvertible {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    var description: String { "status \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
+}
+
+/// Runs the built `meridian` executable the way a user would.
+private enum CLI {
+    /// The package root (the tests' working directory for relative paths).
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// `meridian` next to the test bundle in the build products directory
+    /// (or `$MERIDIAN_BIN`).
+    static let binary: String = {
+        if let path = ProcessInfo.processInfo.environment["MERIDIAN_BIN"] { return path }
+        var directories: [URL] = []
+        // Linux: the test runner is the `.xctest` executable in the products directory.
+        directories.append(URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent())
+        // macOS: the `.xctest` bundle sits in the products directory.
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            directories.append(bundle.bundleURL.deletingLastPathComponent())
+        }
+        directories.append(Bundle.main.bundleURL)
+        for directory in directories {
+            let candidate = directory.appendingPathComponent("meridian").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return "\(root)/.build/debug/meridian"
+    }()
+
+    /// A fresh temporary directory.
+    static func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "meridian-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Runs `meridian args` in `directory` with `stdin` as standard input; waits without
+    /// blocking a thread of the cooperative pool.
+    static func run(_ args: [String], stdin: String = "", directory: String = root) async throws -> CLIResult {
+        let temp = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: temp) }
+        let inPath = "\(temp)/stdin", outPath = "\(temp)/stdout", errPath = "\(temp)/stderr"
+        try stdin.write(toFile: inPath, atomically: false, encoding: .utf8)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        defer {
+            try? input.close()
+            try? output.close()
+            try? errors.close()
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = args
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        return CLIResult(
+            status: status,
+            stdout: try String(contentsOfFile: outPath, encoding: .utf8),
+            stderr: try String(contentsOfFile: errPath, encoding: .utf8))
+    }
+}
+
+@Suite("meridian hours and calendar show (the built binary)")
+struct HoursCLITests {
+    static let config = ["--config", "Config/meridian.yaml"]
+
+    @Test("single add: Dec 24 is a normal day, Dec 25 a holiday")
+    func singleAdd() async throws {
+        let result = try await CLI.run([
+            "hours", "add", "--config", "Config/meridian.yaml", "--region", "emea",
+            "--start", "2026-12-24T16:30:00Z", "--seconds", "7200",
+        ])
+        #expect(result == CLIResult(status: 0, stdout: "2026-12-28T08:30:00Z\n", stderr: ""))
+    }
+
+    @Test("single add with the default config, an offset and zero seconds")
+    func singleAddDefaults() async throws {
+        #expect(try await CLI.run([
+            "hours", "add", "--region", "amer", "--start", "2026-11-25T16:00:00-05:00", "--seconds", "7200",
+        ]) == CLIResult(status: 0, stdout: "2026-11-27T15:00:00Z\n", stderr: ""))
+        #expect(try await CLI.run([
+            "hours", "add", "--region", "apac", "--start", "2026-12-25T03:00:00Z", "--seconds", "0",
+        ]) == CLIResult(status: 0, stdout: "2026-12-25T03:00:00Z\n", stderr: ""))
+    }
+
+    @Test("single between")
+    func singleBetween() async throws {
+        #expect(try await CLI.run([
+            "hours", "between", "--region", "emea", "--start", "2026-12-24T16:30:00Z", "--end", "2026-12-28T08:30:00Z",
+        ] + Self.config) == CLIResult(status: 0, stdout: "7200\n", stderr: ""))
+        #expect(try await CLI.run([
+            "hours", "between", "--region", "emea", "--start", "2026-12-28T08:30:00Z", "--end", "2026-12-24T16:30:00Z",
+        ] + Self.config) == CLIResult(status: 0, stdout: "0\n", stderr: ""))
+    }
+
+    @Test("single forms with bad values exit 1")
+    func singleBadValues() async throws {
+        #expect(try await CLI.run([
+            "hours", "add", "--region", "emea", "--start", "2026-12-24 16:30", "--seconds", "60",
+        ] + Self.config) == CLIResult(
+            status: 1, stdout: "",
+            stderr: "error: --start \"2026-12-24 16:30\" is not an ISO-8601 date-time with an offset\n"))
+        #expect(try await CLI.run([
+            "hours", "add", "--region", "emea", "--start", "2026-12-24T16:30:00Z", "--seconds=-60",
+        ] + Self.config) == CLIResult(status: 1, stdout: "", stderr: "error: --seconds \"-60\" is negative\n"))
+        #expect(try await CLI.run([
+            "hours", "between", "--region", "emea", "--start", "2026-12-24T16:30:00Z", "--end", "tomorrow",
+        ] + Self.config) == CLIResult(
+            status: 1, stdout: "", stderr: "error: --end \"tomorrow\" is not an ISO-8601 date-time with an offset\n"))
+    }
+
+    @Test("batch add: same rows in order, bad rows get an empty cell and a stderr line, exit 1")
+    func batchAdd() async throws {
+        let input = """
+            start,seconds
+            2026-12-24T16:30:00Z,7200
+            2026-12-24T16:30:00Z,-5
+            not-a-time,60
+            2026-12-25T10:00:00+01:00,3600
+            2026-12-24T16:30:00Z,1.5
+            2026-12-24T16:30:00Z
+            2026-12-24T16:30:00Z,,
+            2026-02-30T10:00:00Z,60
+            ,60
+            2026-12-24T16:30:00Z,
+
+            2026-12-31T16:59:59Z,1\r
+            2027-01-01T00:00:00Z,36000000
+
+            """
+        let result = try await CLI.run(["hours", "add", "--region", "emea"] + Self.config, stdin: input)
+        #expect(result.stdout == """
+            start,seconds,end
+            2026-12-24T16:30:00Z,7200,2026-12-28T08:30:00Z
+            2026-12-24T16:30:00Z,-5,
+            not-a-time,60,
+            2026-12-25T10:00:00+01:00,3600,2026-12-28T08:00:00Z
+            2026-12-24T16:30:00Z,1.5,
+            2026-12-24T16:30:00Z,,
+            2026-12-24T16:30:00Z,,
+            2026-02-30T10:00:00Z,60,
+            ,60,
+            2026-12-24T16:30:00Z,,
+            ,,
+            2026-12-31T16:59:59Z,1,2026-12-31T17:00:00Z
+            2027-01-01T00:00:00Z,36000000,2030-12-05T17:00:00Z
+
+            """)
+        #expect(result.stderr == """
+            line 3: seconds "-5" is negative
+            line 4: start "not-a-time" is not an ISO-8601 date-time with an offset
+            line 6: seconds "1.5" is not a whole number
+            line 7: missing column "seconds"
+            line 8: expected 2 columns (start,seconds), found 3
+            line 9: start "2026-02-30T10:00:00Z" is not an ISO-8601 date-time with an offset
+            line 10: missing value for "start"
+            line 11: missing value for "seconds"
+            line 12: empty row
+            error: 9 of 13 rows had no answer
+
+            """)
+        #expect(result.status == 1)
+    }
+
+    @Test("batch between: good rows exit 0 with nothing on stderr; CRLF and quoted fields")
+    func batchBetween() async throws {
+        let input = "start,end\r\n2026-12-24T16:30:00Z,2026-12-28T08:30:00Z\r\n"
+            + "\"2026-12-28T08:30:00Z\",\"2026-12-24T16:30:00Z\"\r\n"
+            + "2026-01-01T00:00:00Z,2027-01-01T00:00:00Z\r\n"
+        #expect(try await CLI.run(["hours", "between", "--region", "emea"] + Self.config, stdin: input) == CLIResult(
+            status: 0,
+            stdout: """
+                start,end,seconds
+                2026-12-24T16:30:00Z,2026-12-28T08:30:00Z,7200
+                "2026-12-28T08:30:00Z","2026-12-24T16:30:00Z",0
+                2026-01-01T00:00:00Z,2027-01-01T00:00:00Z,9072000
+
+                """,
+            stderr: ""))
+    }
+
+    @Test("batch between with bad rows")
+    func batchBetweenBadRows() async throws {
+        let input = "start,end\n2026-12-24T16:30:00Z,soon\n2026-12-24T16:30:00Z\n2026-12-24T16:30:00Z,2026-12-24T17:00:00Z\n"
+        #expect(try await CLI.run(["hours", "between", "--region", "emea"] + Self.config, stdin: input) == CLIResult(
+            status: 1,
+            stdout: "start,end,seconds\n2026-12-24T16:30:00Z,soon,\n2026-12-24T16:30:00Z,,\n2026-12-24T16:30:00Z,2026-12-24T17:00:00Z,1800\n",
+            stderr: """
+                line 2: end "soon" is not an ISO-8601 date-time with an offset
+                line 3: missing column "end"
+                error: 2 of 3 rows had no answer
+
+                """))
+    }
+
+    @Test("a batch without the header exits 2; an empty one too")
+    func batchBadHeader() async throws {
+        #expect(try await CLI.run(
+            ["hours", "add", "--region", "emea"] + Self.config, stdin: "2026-12-24T16:30:00Z,7200\n"
+        ) == CLIResult(
+            status: 2, stdout: "",
+            stderr: "error: line 1: expected the header \"start,seconds\", found \"2026-12-24T16:30:00Z,7200\"\n"))
+        #expect(try await CLI.run(["hours", "between", "--region", "emea"] + Self.config, stdin: "") == CLIResult(
+            status: 2, stdout: "", stderr: "error: no input: expected the header \"start,end\"\n"))
+        #expect(try await CLI.run(["hours", "add", "--region", "emea"] + Self.config, stdin: "start,seconds\n")
+            == CLIResult(status: 0, stdout: "start,seconds,end\n", stderr: ""))
+    }
+
+    @Test("config errors exit 2 with the file, the key path and the problem, no stack trace")
+    func badConfig() async throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cases: [(String, String)] = [
+            (
+                "regions:\n  emea:\n    timezone: Europe/Pariss\n    hours: { mon-fri: \"08:00-18:00\" }\n",
+                "regions.emea.timezone: unknown time zone \"Europe/Pariss\" (line 3)"
+            ),
+            (
+                "regions:\n  amer:\n    timezone: America/New_York\n    hours:\n      mon: \"9:00-25:00\"\n",
+                "regions.amer.hours.mon: \"9:00-25:00\" is not a time range (line 5)"
+            ),
+            (
+                "regions:\n  emea:\n    timezone: Europe/Paris\n    hours: { sat-sun: closed }\n",
+                "regions.emea.hours: the calendar has no open time at all (line 4)"
+            ),
+            (
+                "regions:\n  emea:\n    timezone: Europe/Paris\n    hours: { mon-fri: \"08:00-18:00\" }\n  bad: [\n",
+                "YAML syntax error: did not find expected node content while parsing a flow node (line 6, column 1)"
+            ),
+        ]
+        for (i, (yaml, message)) in cases.enumerated() {
+            let file = "\(dir)/bad\(i).yaml"
+            try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+            #expect(try await CLI.run([
+                "hours", "add", "--config", file, "--region", "emea", "--start", "2026-12-24T16:30:00Z", "--seconds", "1",
+            ]) == CLIResult(status: 2, stdout: "", stderr: "error: \(file): \(message)\n"))
+        }
+        #expect(try await CLI.run([
+            "hours", "between", "--config", "\(dir)/missing.yaml", "--region", "emea",
+            "--start", "2026-12-24T16:30:00Z", "--end", "2026-12-24T16:30:00Z",
+        ]) == CLIResult(status: 2, stdout: "", stderr: "error: \(dir)/missing.yaml: no such file\n"))
+        #expect(try await CLI.run([
+            "hours", "add", "--region", "mars", "--start", "2026-12-24T16:30:00Z", "--seconds", "1",
+        ] + Self.config) == CLIResult(
+            status: 2, stdout: "",
+            stderr: "error: Config/meridian.yaml: regions: no region \"mars\" (known: amer, apac, emea)\n"))
+    }
+
+    @Test("calendar show: local and UTC intervals, holidays and special hours marked")
+    func calendarShow() async throws {
+        #expect(try await CLI.run([
+            "calendar", "show", "--region", "emea", "--from", "2026-12-23", "--days", "6",
+        ] + Self.config) == CLIResult(status: 0, stdout: """
+            emea (Europe/Paris): 2026-12-23 to 2026-12-28, 30h00m open
+            2026-12-23 Wed  08:00-18:00 +01:00   2026-12-23T07:00:00Z..2026-12-23T17:00:00Z
+            2026-12-24 Thu  08:00-18:00 +01:00   2026-12-24T07:00:00Z..2026-12-24T17:00:00Z
+            2026-12-25 Fri  closed: Noël
+            2026-12-26 Sat  closed
+            2026-12-27 Sun  closed
+            2026-12-28 Mon  08:00-18:00 +01:00   2026-12-28T07:00:00Z..2026-12-28T17:00:00Z
+
+            """, stderr: ""))
+
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = "\(dir)/night.yaml"
+        try """
+            regions:
+              night:
+                timezone: Europe/Paris
+                hours:
+                  sat: "22:00-06:00"
+                  sun: "12:00-13:00"
+                open_days:
+                  2026-03-27: { hours: "09:00-12:00", name: Inventaire }
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try await CLI.run([
+            "calendar", "show", "--config", file, "--region", "night", "--from", "2026-03-27", "--days", "3",
+        ]) == CLIResult(status: 0, stdout: """
+            night (Europe/Paris): 2026-03-27 to 2026-03-29, 11h00m open
+            2026-03-27 Fri  09:00-12:00 +01:00   2026-03-27T08:00:00Z..2026-03-27T11:00:00Z   special hours: Inventaire
+            2026-03-28 Sat  22:00 +01:00 - 06:00 +02:00 (+1)   2026-03-28T21:00:00Z..2026-03-29T04:00:00Z
+            2026-03-29 Sun  12:00-13:00 +02:00   2026-03-29T10:00:00Z..2026-03-29T11:00:00Z
+
+            """, stderr: ""))
+    }
+
+    @Test("batch is streaming: a million rows in about the memory of one")
+    func streaming() async throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let rows = 1_000_000
+        var csv = "start,seconds\n"
+        csv.reserveCapacity(rows * 28)
+        for i in 0..<rows {
+            csv += "2026-12-\(10 + i % 20)T0\(i % 10):30:00Z,\(i % 100_000)\n"
+        }
+        try csv.write(toFile: "\(dir)/in.csv", atomically: false, encoding: .utf8)
+        csv = ""
+        let one = try await Spawn.peakMemory(
+            [CLI.binary] + ["hours", "add", "--config", "\(CLI.root)/Config/meridian.yaml", "--region", "emea",
+                            "--start", "2026-12-24T16:30:00Z", "--seconds", "7200"],
+            stdin: "/dev/null")
+        let many = try await Spawn.peakMemory(
+            [CLI.binary] + ["hours", "add", "--config", "\(CLI.root)/Config/meridian.yaml", "--region", "emea"],
+            stdin: "\(dir)/in.csv")
+        #expect(one.status == 0)
+        #expect(many.status == 0)
+        // The input is 27 MB and the output 47 MB; the batch holds a few MB of buffers.
+        #expect(many.maxResidentKB < one.maxResidentKB + 16 * 1024, "one row: \(one.maxResidentKB) KB, \(rows) rows: \(many.maxResidentKB) KB")
+    }
+}
+
+/// posix_spawn + wait4: the exit status and peak memory of one child process.
+private enum Spawn {
+    struct Outcome: Sendable {
+        var status: Int32
+        var maxResidentKB: Int
+    }
+
+    /// Runs `argv` with standard input from `stdin` and output to /dev/null.
+    static func peakMemory(_ argv: [String], stdin: String) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            // wait4 blocks: do it on a thread of its own, not the cooperative pool.
+            let thread = Thread {
+                continuation.resume(with: Result { try spawnAndWait(argv, stdin: stdin) })
+            }
+            thread.start()
+        }
+    }
+
+    struct SpawnError: Error { var code: Int32 }
+
+    static func spawnAndWait(_ argv: [String], stdin: String) throws -> Outcome {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let cArgs = argv.map { strdup($0) } + [nil]
+        let cEnv: [UnsafeMutablePointer<CChar>?] = [strdup("PATH=/usr/bin:/bin"), nil]
+        defer {
+            for p in cArgs { free(p) }
+            for p in cEnv { free(p) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, cArgs, cEnv)
+        guard rc == 0 else { throw SpawnError(code: rc) }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 {
+            guard errno == EINTR else { throw SpawnError(code: errno) }
+        }
+        return Outcome(status: (status >> 8) & 0xFF, maxResidentKB: Int(usage.ru_maxrss))
+    }
+}
