@@ -56,7 +56,9 @@ final class BlockingPool: @unchecked Sendable {
     func submit(_ body: @escaping @Sendable () -> Void) {
         lock.lock()
         jobs.append(body)
-        let spawn = idle == 0 && threads < maxThreads
+        // Idle threads that were signalled but have not yet taken a job still count as idle, so
+        // compare the queue with them: one idle thread must not be counted for two jobs.
+        let spawn = jobs.count - jobHead > idle && threads < maxThreads
         if spawn { threads += 1 }
         lock.unlock()
         lock.signal()
