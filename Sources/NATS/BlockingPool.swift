@@ -41,7 +41,7 @@ final class ConditionLock: @unchecked Sendable {
 /// 2-core machine). Threads are created on demand up to `maxThreads` and then reused.
 final class BlockingPool: @unchecked Sendable {
     /// The process-wide pool used by every connection.
-    static let shared = BlockingPool(maxThreads: 128)
+    static let shared = BlockingPool(maxThreads: 256)
 
     private let lock = ConditionLock()
     private var jobs: [@Sendable () -> Void] = []
@@ -83,6 +83,9 @@ final class BlockingPool: @unchecked Sendable {
             lock.withLock { threads -= 1 }
         }
     }
+
+    /// Threads started so far (for diagnostics).
+    var threadCount: Int { lock.withLock { threads } }
 
     private func workerLoop() {
         while true {
