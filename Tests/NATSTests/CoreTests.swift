@@ -325,3 +325,26 @@ final class SilentListener {
 
     func close() { Glibc.close(fd) }
 }
+
+@Suite("NATS options")
+struct OptionsTests {
+    @Test("reconnect backoff doubles from the initial delay up to the maximum")
+    func backoff() {
+        let policy = NATSReconnectPolicy(initialDelay: .milliseconds(50), maxDelay: .seconds(2), jitter: .milliseconds(100))
+        #expect((1...8).map { policy.delay(attempt: $0) } == [
+            .milliseconds(50), .milliseconds(100), .milliseconds(200), .milliseconds(400),
+            .milliseconds(800), .milliseconds(1600), .seconds(2), .seconds(2),
+        ])
+        #expect(policy.delay(attempt: 1000) == .seconds(2))
+        #expect(NATSReconnectPolicy.forever.maxAttempts == nil)
+        #expect(NATSReconnectPolicy.never.enabled == false)
+    }
+
+    @Test("error descriptions name the status, the JetStream code and the text")
+    func errorDescription() {
+        let error = NATSError(status: .error, jetStreamCode: 10071, text: "wrong last sequence: 1")
+        #expect(error.description == "NATS error: Error (1), JetStream error 10071: wrong last sequence: 1")
+        #expect(NATSError(status: .timeout, text: "Timeout").description == "NATS error: Timeout (26)")
+        #expect(NATSStatus.noResponders.rawValue == 34)
+    }
+}
