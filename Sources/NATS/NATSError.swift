@@ -90,6 +90,7 @@ public struct NATSError: Error, Hashable, Sendable, CustomStringConvertible {
     static let jsConsumerNotFound = 10014
     static let jsConsumerNameExist = 10013
     static let jsWrongLastSequence = 10071
+    static let jsNoMessageFound = 10037
 }
 
 extension NATSError {

@@ -40,6 +40,14 @@ struct JetStreamTests {
         #expect(b == JetStreamPublishAck(stream: "EVENTS", sequence: 1, duplicate: true))
         #expect(c == JetStreamPublishAck(stream: "EVENTS", sequence: 2, duplicate: false))
         #expect(try await js.streamInfo("EVENTS").messages == 2)
+        let last = try #require(try await js.lastMessage(stream: "EVENTS", subject: "meridian.events.emea.breached.T1"))
+        #expect(last.sequence == 2)
+        #expect(last.string == "y")
+        #expect(last.headers["Nats-Msg-Id"] == "T1:first_response:2:breached")
+        #expect(last.timestampNanoseconds > 1_700_000_000_000_000_000)
+        #expect(try await js.message(stream: "EVENTS", sequence: 1)?.string == "x")
+        #expect(try await js.message(stream: "EVENTS", sequence: 3) == nil)
+        #expect(try await js.lastMessage(stream: "EVENTS", subject: "meridian.events.emea.breached.T2") == nil)
     }
 
     @Test("publishing to a subject no stream captures is an error, at once")
