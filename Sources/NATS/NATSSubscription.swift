@@ -78,7 +78,8 @@ final class SubscriptionHandle: @unchecked Sendable {
 /// A core NATS subscription, consumed as an `AsyncSequence` of ``NATSMessage``.
 ///
 /// Messages are copied out of cnats on its delivery thread and handed to the iterating task in
-/// batches. Iterate it from one task. The sequence ends when the subscription is unsubscribed or
+/// batches. Normally one task iterates it; if several do, each message reaches exactly one of
+/// them (batch by batch, not balanced). The sequence ends when the subscription is unsubscribed or
 /// drained, or the connection closes; cancelling the iterating task also ends the iteration.
 /// The server-side interest is removed when the last reference to the subscription goes away.
 public final class NATSSubscription: AsyncSequence, Sendable {

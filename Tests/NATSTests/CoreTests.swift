@@ -84,6 +84,28 @@ struct CoreTests {
         #expect(Set(union) == Set((0..<total).map { "\($0)" }))
     }
 
+    @Test("two tasks iterating one subscription share its messages, each message exactly once")
+    func twoIterators() async throws {
+        let (server, nc) = try await connectedServer("core-two-iterators")
+        defer { server.shutdown() }
+        let sub = try nc.subscribe(to: "meridian.shared")
+        try await nc.flush()
+        for i in 0..<2000 { try nc.publish("meridian.shared", payload: Array("\(i)".utf8)) }
+        try await nc.flush()
+        try sub.drain()
+        let parts = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<2 {
+                group.addTask { var out: [String] = []; for await m in sub { out.append(m.string) }; return out }
+            }
+            var all: [[String]] = []
+            for await part in group { all.append(part) }
+            return all
+        }
+        let union = parts[0] + parts[1]
+        #expect(union.count == 2000)
+        #expect(Set(union).count == 2000)
+    }
+
     @Test("request/reply answers; no subscriber gives the distinct no-responders error")
     func requestReply() async throws {
         let (server, nc) = try await connectedServer("core-request")
