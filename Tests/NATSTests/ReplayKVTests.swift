@@ -123,6 +123,26 @@ struct ReplayKVTests {
         #expect(failed.failures.map(\.error.jetStreamCode) == [10059])
     }
 
+    @Test("dropping an async publisher with messages in flight: they are still acknowledged and stored")
+    func dropPublisherInFlight() async throws {
+        let (server, _, js) = try await jetStreamServer("js-async-drop")
+        defer { server.shutdown() }
+        try await js.createOrUpdateStream(StreamConfig(name: "EVENTS", subjects: ["meridian.events.>"]))
+        do {
+            let publisher = try js.makeAsyncPublisher(maxInFlight: 64)
+            for i in 0..<300 { try await publisher.publish("meridian.events.emea.created.T\(i)", payload: Array("e".utf8)) }
+        }   // no complete(): the publisher goes away with up to 64 messages unacknowledged
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(10)
+        var stored: UInt64 = 0
+        while clock.now < deadline {
+            stored = try await js.streamInfo("EVENTS").messages
+            if stored == 300 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(stored == 300)
+    }
+
     @Test("KV: get/put/create/update; a stale revision fails; delete")
     func keyValueBasics() async throws {
         let (server, _, js) = try await jetStreamServer("kv-basics")
