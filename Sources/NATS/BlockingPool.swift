@@ -41,7 +41,7 @@ final class ConditionLock: @unchecked Sendable {
 /// 2-core machine). Threads are created on demand up to `maxThreads` and then reused.
 final class BlockingPool: @unchecked Sendable {
     /// The process-wide pool used by every connection.
-    static let shared = BlockingPool(maxThreads: 128)
+    static let shared = BlockingPool(maxThreads: 256)
 
     private let lock = ConditionLock()
     private var jobs: [@Sendable () -> Void] = []
@@ -56,7 +56,9 @@ final class BlockingPool: @unchecked Sendable {
     func submit(_ body: @escaping @Sendable () -> Void) {
         lock.lock()
         jobs.append(body)
-        let spawn = idle == 0 && threads < maxThreads
+        // Idle threads that were signalled but have not yet taken a job still count as idle, so
+        // compare the queue with them: one idle thread must not be counted for two jobs.
+        let spawn = jobs.count - jobHead > idle && threads < maxThreads
         if spawn { threads += 1 }
         lock.unlock()
         lock.signal()
@@ -82,6 +84,9 @@ final class BlockingPool: @unchecked Sendable {
         }
     }
 
+    /// Threads started so far (for diagnostics).
+    var threadCount: Int { lock.withLock { threads } }
+
     private func workerLoop() {
         while true {
             lock.lock()
@@ -98,6 +103,28 @@ final class BlockingPool: @unchecked Sendable {
             }
             lock.unlock()
             job()
+        }
+    }
+
+    /// Runs a long-lived blocking loop (a key-value watch) on a new thread of its own, so that it
+    /// never takes a pool thread for its whole life.
+    static func detach(_ body: @escaping @Sendable () -> Void) {
+        final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
+        var attr = pthread_attr_t()
+        pthread_attr_init(&attr)
+        pthread_attr_setstacksize(&attr, 512 * 1024)
+        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var tid = pthread_t()
+        let rc = pthread_create(&tid, &attr, { arg in
+            Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
+            return nil
+        }, box)
+        pthread_attr_destroy(&attr)
+        if rc != 0 {
+            // No thread: fall back to the pool rather than dropping the work.
+            let b = Unmanaged<Box>.fromOpaque(box).takeRetainedValue()
+            BlockingPool.shared.submit(b.body)
         }
     }
 

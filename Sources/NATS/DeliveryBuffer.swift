@@ -10,7 +10,8 @@ final class DeliveryBuffer<Element: Sendable>: @unchecked Sendable {
     private var finished = false
     private var failure: NATSError?
     private var consumerGone = false
-    private var waiter: UnsafeContinuation<Void, Never>?
+    /// Usually at most one (one iterating task); several tasks iterating share the batches.
+    private var waiters: [UnsafeContinuation<Void, Never>] = []
     private let capacity: Int
     private let wakeThreshold: Int
 
@@ -30,10 +31,11 @@ final class DeliveryBuffer<Element: Sendable>: @unchecked Sendable {
     func push(_ element: Element, wake: Bool = true) -> Bool {
         lock.lock()
         while pending.count >= capacity && !consumerGone && !finished {
-            if let w = waiter {
-                waiter = nil
+            if !waiters.isEmpty {
+                let ws = waiters
+                waiters = []
                 lock.unlock()
-                w.resume()
+                for w in ws { w.resume() }
                 lock.lock()
                 continue
             }
@@ -44,13 +46,14 @@ final class DeliveryBuffer<Element: Sendable>: @unchecked Sendable {
             return false
         }
         pending.append(element)
-        var w: UnsafeContinuation<Void, Never>? = nil
-        if wake || pending.count >= wakeThreshold {
-            w = waiter
-            waiter = nil
+        if waiters.isEmpty || !(wake || pending.count >= wakeThreshold) {
+            lock.unlock()
+            return true
         }
+        let ws = waiters
+        waiters = []
         lock.unlock()
-        w?.resume()
+        for w in ws { w.resume() }
         return true
     }
 
@@ -61,22 +64,22 @@ final class DeliveryBuffer<Element: Sendable>: @unchecked Sendable {
             finished = true
             failure = error
         }
-        let w = waiter
-        waiter = nil
+        let ws = waiters
+        waiters = []
         lock.unlock()
         lock.broadcast()
-        w?.resume()
+        for w in ws { w.resume() }
     }
 
     /// Consumer side: the consumer will not read any more; unblocks a waiting producer.
     func consumerDone() {
         lock.lock()
         consumerGone = true
-        let w = waiter
-        waiter = nil
+        let ws = waiters
+        waiters = []
         lock.unlock()
         lock.broadcast()
-        w?.resume()
+        for w in ws { w.resume() }
     }
 
     var isConsumerGone: Bool { lock.withLock { consumerGone } }
@@ -110,15 +113,16 @@ final class DeliveryBuffer<Element: Sendable>: @unchecked Sendable {
                         c.resume()
                         return
                     }
-                    waiter = c
+                    waiters.append(c)
                     lock.unlock()
                 }
             } onCancel: {
+                // Wakes every waiter; the others find nothing and wait again.
                 lock.lock()
-                let w = waiter
-                waiter = nil
+                let ws = waiters
+                waiters = []
                 lock.unlock()
-                w?.resume()
+                for w in ws { w.resume() }
             }
         }
     }

@@ -37,6 +37,31 @@ public struct JetStreamPublishAck: Sendable, Hashable {
     }
 }
 
+/// A message read directly from a stream (not through a consumer).
+public struct StoredMessage: Sendable, Hashable {
+    /// The subject it was published to.
+    public var subject: String
+    /// Its headers (empty if none).
+    public var headers: NATSHeaders
+    /// The payload bytes.
+    public var payload: [UInt8]
+    /// Its sequence in the stream.
+    public var sequence: UInt64
+    /// When the stream stored it, in nanoseconds since 1970-01-01 UTC.
+    public var timestampNanoseconds: Int64
+
+    /// The payload decoded as UTF-8.
+    public var string: String { String(decoding: payload, as: UTF8.self) }
+
+    init(_ m: OpaquePointer) {
+        subject = String(cString: natsMsg_GetSubject(m))
+        headers = copyHeaders(m)
+        payload = copyPayload(m)
+        sequence = natsMsg_GetSequence(m)
+        timestampNanoseconds = natsMsg_GetTime(m)
+    }
+}
+
 /// Configuration of a stream. Only the fields Meridian needs; the rest keep server defaults.
 public struct StreamConfig: Sendable, Hashable {
     /// When messages are removed.
@@ -236,14 +261,31 @@ public final class JetStream: Sendable {
         }
     }
 
-    /// The stored message at `sequence` of `stream` (administration and tests).
-    public func message(stream: String, sequence: UInt64) async throws(NATSError) -> NATSMessage {
-        try await BlockingPool.shared.run { () throws(NATSError) -> NATSMessage in
+    /// The stored message at `sequence` of `stream`, or `nil` if there is none (never stored,
+    /// deleted, or removed by a work-queue acknowledgment).
+    public func message(stream: String, sequence: UInt64) async throws(NATSError) -> StoredMessage? {
+        try await BlockingPool.shared.run { () throws(NATSError) -> StoredMessage? in
             var msg: OpaquePointer? = nil
             var code = jsErrCode(rawValue: 0)
-            try check(js_GetMsg(&msg, self.js, stream, sequence, nil, &code), code, "getting \(stream) #\(sequence)")
+            let s = js_GetMsg(&msg, self.js, stream, sequence, nil, &code)
+            if s == NATS_NOT_FOUND || Int(code.rawValue) == NATSError.jsNoMessageFound { return nil }
+            try check(s, code, "getting \(stream) #\(sequence)")
             defer { natsMsg_Destroy(msg) }
-            return makeMessage(msg!)
+            return StoredMessage(msg!)
+        }
+    }
+
+    /// The last message stored on exactly `subject` in `stream` (e.g. the latest event of one
+    /// ticket), or `nil` if there is none.
+    public func lastMessage(stream: String, subject: String) async throws(NATSError) -> StoredMessage? {
+        try await BlockingPool.shared.run { () throws(NATSError) -> StoredMessage? in
+            var msg: OpaquePointer? = nil
+            var code = jsErrCode(rawValue: 0)
+            let s = js_GetLastMsg(&msg, self.js, stream, subject, nil, &code)
+            if s == NATS_NOT_FOUND || Int(code.rawValue) == NATSError.jsNoMessageFound { return nil }
+            try check(s, code, "getting the last message of \(stream) on \(subject)")
+            defer { natsMsg_Destroy(msg) }
+            return StoredMessage(msg!)
         }
     }
 

@@ -41,6 +41,9 @@ final class AsyncPublishState: @unchecked Sendable {
     var firstFailure: [UInt: ContinuousClock.Instant] = [:]
     var retries: [SendablePointer] = []
     var retrying = false
+    /// The publisher object is gone: destroy the context once nothing is in flight.
+    var publisherGone = false
+    var contextDestroyed = false
     nonisolated(unsafe) var js: OpaquePointer? = nil
     nonisolated(unsafe) var nc: OpaquePointer? = nil
     var apiPrefix = "$JS.API"
@@ -107,8 +110,27 @@ final class AsyncPublishState: @unchecked Sendable {
     func release() {
         lock.lock()
         let resume = releaseLocked()
+        let destroy = takeContextIfIdleLocked()
         lock.unlock()
         for c in resume { c.resume() }
+        if let destroy { jsCtx_Destroy(destroy) }
+    }
+
+    /// With the lock held: the context to destroy now, if the publisher is gone and nothing is in
+    /// flight or waiting for a retry (cnats allows destroying it from inside its ack handler).
+    func takeContextIfIdleLocked() -> OpaquePointer? {
+        guard publisherGone, !contextDestroyed, inFlight == 0, retries.isEmpty, !retrying, let js else { return nil }
+        contextDestroyed = true
+        return js
+    }
+
+    /// Called by the publisher's deinit.
+    func publisherDeinit() {
+        lock.lock()
+        publisherGone = true
+        let destroy = takeContextIfIdleLocked()
+        lock.unlock()
+        if let destroy { jsCtx_Destroy(destroy) }
     }
 
     /// Waits until nothing is in flight; returns and resets the summary.
@@ -141,7 +163,9 @@ final class AsyncPublishState: @unchecked Sendable {
             retries = []
             if batch.isEmpty {
                 retrying = false
+                let destroy = takeContextIfIdleLocked()
                 lock.unlock()
+                if let destroy { jsCtx_Destroy(destroy) }
                 return
             }
             lock.unlock()
@@ -178,8 +202,10 @@ final class AsyncPublishState: @unchecked Sendable {
         firstFailure.removeValue(forKey: UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(msg))))
         failures.append(failure)
         let resume = releaseLocked()
+        let destroy = takeContextIfIdleLocked()
         lock.unlock()
         for c in resume { c.resume() }
+        if let destroy { jsCtx_Destroy(destroy) }
     }
 }
 
@@ -196,8 +222,10 @@ private let asyncAckHandler: jsPubAckHandler = { _, msg, pa, pae, closure in
         if pa.pointee.Duplicate { state.duplicates += 1 }
         state.firstFailure.removeValue(forKey: key)
         let resume = state.releaseLocked()
+        let destroy = state.takeContextIfIdleLocked()
         state.lock.unlock()
         for c in resume { c.resume() }
+        if let destroy { jsCtx_Destroy(destroy) }
         return
     }
     let err = pae?.pointee.Err ?? NATS_ERR
@@ -228,9 +256,10 @@ private let asyncAckHandler: jsPubAckHandler = { _, msg, pa, pae, closure in
 /// leader yet) is retried within the context's retry budget. Call ``complete()`` to wait for all
 /// acknowledgments and collect failures.
 ///
-/// Uses its own cnats JetStream context (destroyed in `deinit`). The small handler state shared with
-/// cnats is intentionally kept for the process lifetime, because cnats offers no callback telling
-/// when its ack handler can no longer run.
+/// Uses its own cnats JetStream context, destroyed when the publisher is gone and the last
+/// message in flight is acknowledged (or failed), so a retry never uses a destroyed context.
+/// The small handler state shared with cnats is intentionally kept for the process lifetime,
+/// because cnats offers no callback telling when its ack handler can no longer run.
 public final class JetStreamAsyncPublisher: Sendable {
     /// The JetStream context it was made from.
     public let jetStream: JetStream
@@ -252,7 +281,7 @@ public final class JetStreamAsyncPublisher: Sendable {
         self.state = state
     }
 
-    deinit { jsCtx_Destroy(js) }
+    deinit { state.publisherDeinit() }   // destroys the context now, or after the last ack
 
     /// The configured limit of unacknowledged messages.
     public var maxInFlight: Int { state.maxInFlight }
@@ -268,13 +297,16 @@ public final class JetStreamAsyncPublisher: Sendable {
             try withPayloadBytes(payload) { (raw) throws(NATSError) in
                 var msg: OpaquePointer? = try createCMessage(subject: subject, reply: nil, payload: raw, headers: headers)
                 defer { natsMsg_Destroy(msg) }   // no-op once cnats took ownership (msg set to NULL)
-                let arena = CStringArena()
                 var po = jsPubOptions()
                 jsPubOptions_Init(&po)
-                po.MsgId = arena.dup(messageID)
-                po.ExpectStream = arena.dup(expectedStream)
                 po.MaxWait = state.maxWait
-                let s = withExtendedLifetime(arena) { js_PublishMsgAsync(js, &msg, &po) }
+                let s = withOptionalCString(messageID) { id in
+                    withOptionalCString(expectedStream) { stream in
+                        po.MsgId = id
+                        po.ExpectStream = stream
+                        return js_PublishMsgAsync(js, &msg, &po)
+                    }
+                }
                 try check(s, "JetStream async publish to \(subject)")
             }
         } catch {
@@ -295,4 +327,11 @@ extension JetStream {
     public func makeAsyncPublisher(maxInFlight: Int = 256) throws(NATSError) -> JetStreamAsyncPublisher {
         try JetStreamAsyncPublisher(jetStream: self, maxInFlight: maxInFlight)
     }
+}
+
+/// Runs `body` with a C string for `s` (or `nil`), without allocating for `nil`.
+@inline(__always)
+func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let s else { return body(nil) }
+    return s.withCString { body($0) }
 }

@@ -231,8 +231,12 @@ public final class PullConsumer: Sendable {
             var code = jsErrCode(rawValue: 0)
             let s = natsSubscription_Fetch(&list, self.handle.sub, Int32(clamping: max(batch, 1)), timeout.milliseconds(minimum: 1), &code)
             defer { natsMsgList_Destroy(&list) }   // destroys every message exactly once
-            if s == NATS_TIMEOUT { return [] }
-            try check(s, code, "fetching from \(self.stream)/\(self.name)")
+            // Messages in the list are delivered whatever the status: dropping one would leave it
+            // unacknowledged until its ack wait expires. An error with nothing received is thrown.
+            if list.Count == 0 {
+                if s == NATS_TIMEOUT || s == NATS_OK { return [] }
+                try check(s, code, "fetching from \(self.stream)/\(self.name)")
+            }
             var messages: [JetStreamMessage] = []
             messages.reserveCapacity(Int(list.Count))
             for i in 0..<Int(list.Count) {

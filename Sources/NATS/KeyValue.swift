@@ -163,7 +163,7 @@ public final class KeyValueBucket: Sendable {
     /// Watches `keys` (a key or a pattern with `*` / `>`; default all): first the current values
     /// (unless `updatesOnly`), then ``KeyValueWatchEvent/initialValuesDone``, then every change.
     /// The watch stops when the last reference to the returned sequence goes away or the task
-    /// iterating it is cancelled. It occupies one thread of the blocking pool while it lives.
+    /// iterating it is cancelled. It runs on a thread of its own while it lives.
     public func watch(_ keys: String = ">", includeHistory: Bool = false, ignoreDeletes: Bool = false,
                       updatesOnly: Bool = false) async throws(NATSError) -> KeyValueWatch {
         let watcher = try await BlockingPool.shared.run { () throws(NATSError) -> SendablePointer in
@@ -177,7 +177,7 @@ public final class KeyValueBucket: Sendable {
         }
         let owner = KeyValueWatcherHandle(watcher: watcher.pointer, bucket: self)
         let buffer = DeliveryBuffer<KeyValueWatchEvent>(capacity: 4096)
-        BlockingPool.shared.submit { owner.run(into: buffer, updatesOnly: updatesOnly) }
+        BlockingPool.detach { owner.run(into: buffer, updatesOnly: updatesOnly) }
         return KeyValueWatch(owner: owner, buffer: buffer)
     }
 }

@@ -39,6 +39,9 @@ final class ConnectionEventHub: @unchecked Sendable {
     private let state = Mutex(State())
     let logger: Logger
     let reconnect: NATSReconnectPolicy
+    /// Set when this process closes or drains the connection: the disconnect cnats reports
+    /// then is expected and logged at debug level.
+    let closing = Atomic<Bool>(false)
 
     init(logger: Logger, reconnect: NATSReconnectPolicy) {
         self.logger = logger
@@ -105,7 +108,11 @@ private func hub(_ closure: UnsafeMutableRawPointer?) -> ConnectionEventHub {
 
 private let disconnectedCallback: natsConnectionHandler = { _, closure in
     let h = hub(closure)
-    h.logger.warning("NATS disconnected")
+    if h.closing.load(ordering: .relaxed) {
+        h.logger.debug("NATS disconnected (closing)")
+    } else {
+        h.logger.warning("NATS disconnected")
+    }
     h.emit(.disconnected)
 }
 
@@ -123,7 +130,7 @@ private let reconnectedCallback: natsConnectionHandler = { nc, closure in
 private let closedCallback: natsConnectionHandler = { _, closure in
     let unmanaged = Unmanaged<ConnectionEventHub>.fromOpaque(closure!)
     let h = unmanaged.takeUnretainedValue()
-    h.logger.info("NATS connection closed")
+    h.logger.debug("NATS connection closed")
     h.emit(.closed)
     unmanaged.release()   // cnats invokes no callback of this connection after "closed"
 }
@@ -172,8 +179,12 @@ public final class NATSConnection: Sendable {
     }
 
     deinit {
-        natsConnection_Close(nc)
-        natsConnection_Destroy(nc)
+        hub.closing.store(true, ordering: .relaxed)
+        let nc = SendablePointer(self.nc)
+        BlockingPool.shared.submit {   // closing flushes: keep it off the cooperative pool
+            natsConnection_Close(nc.pointer)
+            natsConnection_Destroy(nc.pointer)
+        }
     }
 
     /// Connects to the servers in `options`.
@@ -361,6 +372,7 @@ public final class NATSConnection: Sendable {
     /// Drains: unsubscribes every subscription, lets already received messages be delivered,
     /// flushes publishes, then closes. Returns when the connection is closed.
     public func drain(timeout: Duration = .seconds(10)) async throws(NATSError) {
+        hub.closing.store(true, ordering: .relaxed)
         let s = natsConnection_DrainTimeout(nc, timeout.milliseconds(minimum: 1))
         if s == NATS_CONNECTION_CLOSED { return }
         if s != NATS_OK {
@@ -372,6 +384,7 @@ public final class NATSConnection: Sendable {
 
     /// Closes the connection (pending publishes are flushed best-effort). Idempotent.
     public func close() async {
+        hub.closing.store(true, ordering: .relaxed)
         await BlockingPool.shared.perform { natsConnection_Close(self.nc) }
         await hub.waitUntilClosed()
     }

@@ -80,7 +80,7 @@ public struct NATSError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         var d = "NATS error: \(status) (\(status.rawValue))"
         if let code = jetStreamCode { d += ", JetStream error \(code)" }
-        if !text.isEmpty { d += ": \(text)" }
+        if !text.isEmpty && text != status.description { d += ": \(text)" }
         return d
     }
 
@@ -90,6 +90,7 @@ public struct NATSError: Error, Hashable, Sendable, CustomStringConvertible {
     static let jsConsumerNotFound = 10014
     static let jsConsumerNameExist = 10013
     static let jsWrongLastSequence = 10071
+    static let jsNoMessageFound = 10037
 }
 
 extension NATSError {

@@ -66,8 +66,10 @@ public struct NATSReconnectPolicy: Sendable, Hashable {
     /// Never reconnect: the connection closes when it is lost.
     public static let never = NATSReconnectPolicy(enabled: false)
 
-    /// The delay before pass `attempt` (1-based) over the server list, without jitter.
-    func delay(attempt: Int) -> Duration {
+    /// The delay before reconnect pass `attempt` (1-based) over the server list, without the
+    /// jitter: `initialDelay · 2^(attempt−1)`, at most `maxDelay`. (The very first reconnect
+    /// attempt after a disconnect is immediate; cnats asks for a delay after each failed pass.)
+    public func delay(attempt: Int) -> Duration {
         let exponent = min(max(attempt - 1, 0), 20)
         let d = initialDelay * (1 << exponent)
         return min(d, maxDelay)

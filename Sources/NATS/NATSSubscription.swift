@@ -78,7 +78,8 @@ final class SubscriptionHandle: @unchecked Sendable {
 /// A core NATS subscription, consumed as an `AsyncSequence` of ``NATSMessage``.
 ///
 /// Messages are copied out of cnats on its delivery thread and handed to the iterating task in
-/// batches. Iterate it from one task. The sequence ends when the subscription is unsubscribed or
+/// batches. Normally one task iterates it; if several do, each message reaches exactly one of
+/// them (batch by batch, not balanced). The sequence ends when the subscription is unsubscribed or
 /// drained, or the connection closes; cancelling the iterating task also ends the iteration.
 /// The server-side interest is removed when the last reference to the subscription goes away.
 public final class NATSSubscription: AsyncSequence, Sendable {
@@ -129,16 +130,17 @@ public final class NATSSubscription: AsyncSequence, Sendable {
 
         /// The next message, or `nil` when the subscription ended or the task was cancelled.
         public mutating func next() async -> NATSMessage? {
-            if index < batch.count {
-                defer { index += 1 }
-                return batch[index]
+            if index == batch.count {
+                batch.removeAll(keepingCapacity: true)
+                index = 0
+                let (more, _) = await subscription.buffer.take(into: &batch)
+                guard more else { return nil }
             }
-            batch.removeAll(keepingCapacity: true)
-            index = 0
-            let (more, _) = await subscription.buffer.take(into: &batch)
-            guard more else { return nil }
-            index = 1
-            return batch[0]
+            // Move the message out (no retain/release of its storage), leaving an empty value.
+            var message = NATSMessage(subject: "")
+            swap(&message, &batch[index])
+            index += 1
+            return message
         }
     }
 }

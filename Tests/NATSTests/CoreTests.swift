@@ -1,5 +1,6 @@
 // Core NATS through the Swift client, against a real nats-server per test.
 
+import Glibc
 import MeridianTesting
 import NATS
 import Testing
@@ -83,6 +84,28 @@ struct CoreTests {
         #expect(Set(union) == Set((0..<total).map { "\($0)" }))
     }
 
+    @Test("two tasks iterating one subscription share its messages, each message exactly once")
+    func twoIterators() async throws {
+        let (server, nc) = try await connectedServer("core-two-iterators")
+        defer { server.shutdown() }
+        let sub = try nc.subscribe(to: "meridian.shared")
+        try await nc.flush()
+        for i in 0..<2000 { try nc.publish("meridian.shared", payload: Array("\(i)".utf8)) }
+        try await nc.flush()
+        try sub.drain()
+        let parts = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<2 {
+                group.addTask { var out: [String] = []; for await m in sub { out.append(m.string) }; return out }
+            }
+            var all: [[String]] = []
+            for await part in group { all.append(part) }
+            return all
+        }
+        let union = parts[0] + parts[1]
+        #expect(union.count == 2000)
+        #expect(Set(union).count == 2000)
+    }
+
     @Test("request/reply answers; no subscriber gives the distinct no-responders error")
     func requestReply() async throws {
         let (server, nc) = try await connectedServer("core-request")
@@ -132,7 +155,7 @@ struct CoreTests {
         #expect(tailSubjects == ["meridian.events.emea.breached.T1", "meridian.events.emea.warning.T3", "meridian.events.emea.breached.T4.extra"])
     }
 
-    @Test("connecting to a port where nothing listens fails clearly within the timeout")
+    @Test("connecting to a port where nothing listens fails clearly, without retrying")
     func connectFailure() async throws {
         let port = try LoopbackProbe.reservePorts(1)[0]
         let clock = ContinuousClock()
@@ -142,7 +165,24 @@ struct CoreTests {
         }
         #expect(error?.status == .noServer)
         #expect(error?.text.contains("127.0.0.1:\(port)") == true)
-        #expect(clock.now - start < .seconds(2))
+        // A refused connection fails at once (~1 ms). The bound is loose only because the whole
+        // suite starts dozens of nats-servers at once on 2 cores; it fails if the client retried.
+        #expect(clock.now - start < .seconds(5))
+    }
+
+    @Test("a listener that never speaks NATS: connect gives up after the configured timeout")
+    func connectTimeout() async throws {
+        let listener = try SilentListener()
+        defer { listener.close() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = await #expect(throws: NATSError.self) {
+            _ = try await NATSConnection.connect(NATSOptions(servers: ["nats://127.0.0.1:\(listener.port)"], connectTimeout: .milliseconds(500)))
+        }
+        let elapsed = clock.now - start
+        #expect(error?.status == .noServer || error?.status == .timeout)
+        #expect(elapsed >= .milliseconds(450))   // it did wait for the server's INFO, up to the timeout
+        #expect(elapsed < .seconds(5))
     }
 
     @Test("connection events: closed is observed after close()")
@@ -229,5 +269,104 @@ struct CoreTests {
         #expect(count == 100)
         let error = #expect(throws: NATSError.self) { try nc.publish("meridian.drain", payload: [UInt8]()) }
         #expect(error?.status == .connectionClosed)
+    }
+
+    @Test("blocking calls stay off the cooperative pool: 8 requests waiting 1 s each run side by side")
+    func blockingCallsOffCooperativePool() async throws {
+        let (server, nc) = try await connectedServer("core-threads")
+        defer { server.shutdown() }
+        let silent = try nc.subscribe(to: "meridian.silent")
+        // On the cooperative pool (2 threads on this machine) 8 blocking 1 s waits would take >= 4 s.
+        let clock = ContinuousClock()
+        let start = clock.now
+        let timeouts = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    do throws(NATSError) {
+                        _ = try await nc.request("meridian.silent", payload: Array("x".utf8), timeout: .seconds(1))
+                        return false
+                    } catch {
+                        return error.status == .timeout
+                    }
+                }
+            }
+            var n = 0
+            for await timedOut in group where timedOut { n += 1 }
+            return n
+        }
+        #expect(timeouts == 8)
+        #expect(clock.now - start < .milliseconds(3500))
+        _ = silent
+    }
+
+    @Test("a subscription that is not consumed hits its pending limit: slow-consumer event and dropped count")
+    func slowConsumer() async throws {
+        let (server, nc) = try await connectedServer("core-slow")
+        defer { server.shutdown() }
+        var events = nc.events().makeAsyncIterator()
+        let sub = try nc.subscribe(to: "meridian.flood", pendingLimit: 10)
+        for _ in 0..<1000 { try nc.publish("meridian.flood", payload: [UInt8](repeating: 1, count: 64)) }
+        try await nc.flush()
+        let event = await events.next()
+        guard case .error(let error, let subject)? = event else {
+            Issue.record("expected a slow-consumer error event, got \(String(describing: event))")
+            return
+        }
+        #expect(error.status == .slowConsumer)
+        #expect(subject == "meridian.flood")
+        #expect(sub.droppedCount > 0)
+        // What was kept is still delivered, in order, and the subscription keeps working.
+        let kept = await collect(10, from: sub)
+        #expect(kept.count == 10)
+    }
+}
+
+/// A TCP listener on 127.0.0.1 that accepts nothing and says nothing (connections wait in the
+/// kernel's accept queue), to test connect timeouts on loopback.
+final class SilentListener {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, bound == 0, listen(fd, 16) == 0 else { throw NATSServerError("cannot listen on 127.0.0.1") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        self.fd = fd
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { Glibc.close(fd) }
+}
+
+@Suite("NATS options")
+struct OptionsTests {
+    @Test("reconnect backoff doubles from the initial delay up to the maximum")
+    func backoff() {
+        let policy = NATSReconnectPolicy(initialDelay: .milliseconds(50), maxDelay: .seconds(2), jitter: .milliseconds(100))
+        #expect((1...8).map { policy.delay(attempt: $0) } == [
+            .milliseconds(50), .milliseconds(100), .milliseconds(200), .milliseconds(400),
+            .milliseconds(800), .milliseconds(1600), .seconds(2), .seconds(2),
+        ])
+        #expect(policy.delay(attempt: 1000) == .seconds(2))
+        #expect(NATSReconnectPolicy.forever.maxAttempts == nil)
+        #expect(NATSReconnectPolicy.never.enabled == false)
+    }
+
+    @Test("error descriptions name the status, the JetStream code and the text")
+    func errorDescription() {
+        let error = NATSError(status: .error, jetStreamCode: 10071, text: "wrong last sequence: 1")
+        #expect(error.description == "NATS error: Error (1), JetStream error 10071: wrong last sequence: 1")
+        #expect(NATSError(status: .timeout, text: "Timeout").description == "NATS error: Timeout (26)")
+        #expect(NATSStatus.noResponders.rawValue == 34)
     }
 }

@@ -40,6 +40,14 @@ struct JetStreamTests {
         #expect(b == JetStreamPublishAck(stream: "EVENTS", sequence: 1, duplicate: true))
         #expect(c == JetStreamPublishAck(stream: "EVENTS", sequence: 2, duplicate: false))
         #expect(try await js.streamInfo("EVENTS").messages == 2)
+        let last = try #require(try await js.lastMessage(stream: "EVENTS", subject: "meridian.events.emea.breached.T1"))
+        #expect(last.sequence == 2)
+        #expect(last.string == "y")
+        #expect(last.headers["Nats-Msg-Id"] == "T1:first_response:2:breached")
+        #expect(last.timestampNanoseconds > 1_700_000_000_000_000_000)
+        #expect(try await js.message(stream: "EVENTS", sequence: 1)?.string == "x")
+        #expect(try await js.message(stream: "EVENTS", sequence: 3) == nil)
+        #expect(try await js.lastMessage(stream: "EVENTS", subject: "meridian.events.emea.breached.T2") == nil)
     }
 
     @Test("publishing to a subject no stream captures is an error, at once")
@@ -174,5 +182,34 @@ struct JetStreamTests {
             if seen.count == 25 { break }
         }
         #expect(seen == (1...25).map { "\($0)" })
+    }
+
+    @Test("consumer create-or-update: max ack pending bounds a fetch; backoff redelivers; config updates in place")
+    func consumerOptions() async throws {
+        let (server, _, js) = try await jetStreamServer("js-consumer-options")
+        defer { server.shutdown() }
+        try await js.createOrUpdateStream(StreamConfig(name: "WORK", subjects: ["meridian.work.>"], retention: .workQueue))
+        for i in 1...5 { try await js.publish("meridian.work.emea.l1", payload: Array("t\(i)".utf8)) }
+        let config = ConsumerConfig(durable: "w", filterSubject: "meridian.work.emea.>", ackWait: .seconds(30), maxDeliver: 3,
+                                    backoff: [.seconds(1), .seconds(2)], maxAckPending: 2)
+        let consumer = try await js.createOrUpdateConsumer(stream: "WORK", config)
+        let first = try await consumer.fetch(batch: 5, timeout: .milliseconds(300))
+        #expect(first.map(\.string) == ["t1", "t2"])   // max ack pending 2
+        // Neither is acknowledged: nothing new is delivered (max ack pending), and the first backoff
+        // step (1 s, replacing the 30 s ack wait) redelivers both.
+        let next = try await consumer.fetch(batch: 2, timeout: .seconds(3))
+        #expect(next.map(\.string) == ["t1", "t2"])
+        #expect(next.map(\.metadata.deliveryCount) == [2, 2])
+        for m in next { try await m.ackSync() }
+
+        var updated = config
+        updated.maxAckPending = 10
+        updated.description = "updated"
+        let again = try await js.createOrUpdateConsumer(stream: "WORK", updated)
+        let rest = try await again.fetch(batch: 5, timeout: .seconds(1))
+        #expect(rest.map(\.string) == ["t3", "t4", "t5"])
+        #expect(rest.map(\.metadata.consumerSequence) == [5, 6, 7])
+        for m in rest { try await m.ackSync() }
+        #expect(try await js.consumerInfo(stream: "WORK", name: "w").ackPending == 0)
     }
 }

@@ -50,6 +50,36 @@ struct ReplayKVTests {
         #expect(live.string == "e32")
     }
 
+    @Test("replay of 5,000 events: exactly the filter's sequences, strictly in order, caught up after the last")
+    func replayVolume() async throws {
+        let (server, _, js) = try await jetStreamServer("js-replay-volume")
+        defer { server.shutdown() }
+        try await js.createOrUpdateStream(StreamConfig(name: "EVENTS", subjects: ["meridian.events.>"]))
+        let publisher = try js.makeAsyncPublisher(maxInFlight: 512)
+        for i in 1...5000 {
+            let region = i % 4 == 0 ? "amer" : "emea"
+            try await publisher.publish("meridian.events.\(region).routed.T\(i)", payload: Array("\(i)".utf8), messageID: "e\(i)")
+        }
+        let summary = await publisher.complete()
+        #expect(summary.acknowledged == 5000)
+        let replay = try await js.replay(stream: "EVENTS", filter: "meridian.events.amer.>")
+        var sequences: [UInt64] = []
+        var caughtUpAfter: Int?
+        for try await event in replay {
+            switch event {
+            case .message(let m):
+                sequences.append(m.metadata.streamSequence)
+                #expect(m.string == "\(m.metadata.streamSequence)")
+            case .caughtUp:
+                caughtUpAfter = sequences.count
+            }
+            if caughtUpAfter != nil { break }
+        }
+        let expected: [UInt64] = stride(from: 4, through: 5000, by: 4).map { UInt64($0) }
+        #expect(sequences == expected)
+        #expect(caughtUpAfter == 1250)
+    }
+
     @Test("replay from a sequence; an empty filter is caught up at once")
     func replayFromSequenceAndEmpty() async throws {
         let (server, _, js) = try await jetStreamServer("js-replay-seq")
@@ -91,6 +121,26 @@ struct ReplayKVTests {
         #expect(failed.failures.map(\.messageID) == ["lost"])
         #expect(failed.failures.map(\.error.status) == [.noResponders])
         #expect(failed.failures.map(\.error.jetStreamCode) == [10059])
+    }
+
+    @Test("dropping an async publisher with messages in flight: they are still acknowledged and stored")
+    func dropPublisherInFlight() async throws {
+        let (server, _, js) = try await jetStreamServer("js-async-drop")
+        defer { server.shutdown() }
+        try await js.createOrUpdateStream(StreamConfig(name: "EVENTS", subjects: ["meridian.events.>"]))
+        do {
+            let publisher = try js.makeAsyncPublisher(maxInFlight: 64)
+            for i in 0..<300 { try await publisher.publish("meridian.events.emea.created.T\(i)", payload: Array("e".utf8)) }
+        }   // no complete(): the publisher goes away with up to 64 messages unacknowledged
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(10)
+        var stored: UInt64 = 0
+        while clock.now < deadline {
+            stored = try await js.streamInfo("EVENTS").messages
+            if stored == 300 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(stored == 300)
     }
 
     @Test("KV: get/put/create/update; a stale revision fails; delete")
