@@ -294,6 +294,10 @@ public struct SLAClock: Hashable, Sendable {
             return false
         case .responded:
             guard event.automatic != true, at >= createdAt else { return false }
+            if !firstResponse.stopped, phase == .waiting, pausedSince < at, let calendar = calendar(config: config) {
+                // Answered during a pause: the pause so far counts as paused for this clock.
+                pausedTotal &+= Int32(clamping: calendar.between(pausedSince, at))
+            }
             if !firstResponse.stopped || at < firstResponse.stoppedAt {
                 firstResponse.stoppedAt = at
                 return true
@@ -396,8 +400,9 @@ public struct SLAClock: Hashable, Sendable {
         func paused(from start: Instant) -> Int32 {
             Int32(clamping: calendar.between(max(pausedSince, start), at))
         }
-        pausedTotal &+= paused(from: createdAt)
-        pausedInCycle &+= paused(from: cycleStart)
+        // A stopped clock keeps the paused time it had when it stopped.
+        if !firstResponse.stopped { pausedTotal &+= paused(from: createdAt) }
+        if !resolution.stopped { pausedInCycle &+= paused(from: cycleStart) }
         pausedInTier &+= paused(from: tierStart)
         pausedSince = SLAClock.none
     }

@@ -14,7 +14,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print their figures (build with -c release).",
-        subcommands: [BenchHours.self]
+        subcommands: [BenchHours.self, BenchClocks.self]
     )
 }
 

@@ -336,3 +336,25 @@ struct SLAClockTests {
         #expect(clock == after)
     }
 }
+
+@Suite("SLA clock: pauses around the first response")
+struct FirstResponseDuringPauseTests {
+    @Test("A first response given during a pause counts the pause so far as paused; later pauses do not touch it")
+    func responseDuringPause() {
+        let config = Fixtures.config
+        let ticket = Fixtures.ticket(createdAt: "2026-11-30T09:00:00+01:00")
+        var clock = SLAClock(event: .created(ticket))!
+        _ = clock.handle(.created(ticket), config: config)
+        _ = clock.handle(Fixtures.ev(.waitingOnCustomer, "2026-11-30T10:00:00+01:00"), config: config)
+        _ = clock.handle(Fixtures.ev(.responded, "2026-11-30T12:00:00+01:00"), config: config)
+        _ = clock.handle(Fixtures.ev(.customerReplied, "2026-11-30T14:00:00+01:00"), config: config)
+        _ = clock.handle(Fixtures.ev(.waitingOnCustomer, "2026-11-30T15:00:00+01:00"), config: config)
+        _ = clock.handle(Fixtures.ev(.customerReplied, "2026-11-30T16:00:00+01:00"), config: config)
+        let s = clock.status(at: Fixtures.t("2026-11-30T17:00:00+01:00"), ticket: "T-1", config: config)
+        #expect(s.firstResponse.state == .met)
+        #expect(s.firstResponse.usedSeconds == 3600)
+        #expect(s.firstResponse.due == Fixtures.t("2026-11-30T13:00:00+01:00"))
+        // Resolution: 09-10, 14-15 and 16-17 counted; 10-14 and 15-16 paused.
+        #expect(s.resolution.usedSeconds == 3 * 3600)
+    }
+}
