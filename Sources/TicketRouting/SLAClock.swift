@@ -218,7 +218,7 @@ public struct SLAClock: Hashable, Sendable {
     public mutating func handle(_ event: TicketEvent, config: MeridianConfig) -> [ClockAction] {
         var actions: [ClockAction] = []
         // An alert read from the log is applied first: it must not be emitted again by itself.
-        if !event.kind.isAlert {
+        if !event.kind.isAlert && started {
             emitDue(now: event.at, ticket: event.ticket, config: config, into: &actions)
         }
         let changed = apply(event, config: config)
@@ -490,15 +490,17 @@ public struct SLAClock: Hashable, Sendable {
         }
         for kind in ClockKind.allCases where isRunning(kind) {
             var t = track(kind)
-            let p = trackPlan(kind, policy: policy)
             guard t.emitted & Track.breachBit == 0 else { continue }
-            let due = calendar.add(p.start, seconds: p.target + p.paused)
+            let p = trackPlan(kind, policy: policy)
+            // One `between` decides what is due; `add` only for the alert's due instant.
+            let used = usedSeconds(kind, plan: p, at: now, calendar: calendar)
             func alert(_ k: SLAAlert.Kind, _ d: Instant) -> SLAAlert {
                 SLAAlert(
                     ticket: ticket, kind: k, region: home, plan: plan, severity: severity, clock: kind,
                     cycle: Int(t.cycle), due: d, at: now)
             }
-            if due <= now {
+            if used >= p.target {
+                let due = calendar.add(p.start, seconds: p.target + p.paused)
                 if mayFire(due) {
                     t.emitted = 0xFF
                     actions.append(.emitBreach(alert(.breach, due)))
@@ -507,8 +509,9 @@ public struct SLAClock: Hashable, Sendable {
                 for (i, permille) in policy.warningPermille.enumerated().reversed() {
                     let bit: UInt8 = 1 << UInt8(i)
                     if t.emitted & bit != 0 { break }
-                    let w = calendar.add(p.start, seconds: p.target * Int64(permille) / 1000 + p.paused)
-                    if w <= now {
+                    let threshold = p.target * Int64(permille) / 1000
+                    if used >= threshold {
+                        let w = calendar.add(p.start, seconds: threshold + p.paused)
                         if mayFire(w) {
                             t.emitted |= (bit << 1) &- 1
                             actions.append(.emitWarning(alert(.warning(permille: permille), w)))
@@ -520,8 +523,8 @@ public struct SLAClock: Hashable, Sendable {
             setTrack(kind, t)
         }
         if !escalationDone, let next = tier.next, let target = policy.tierTargets[tier] {
-            let at = calendar.add(tierStart, seconds: target + Int64(pausedInTier))
-            if at <= now {
+            let atTier = max(0, calendar.between(tierStart, now) - Int64(pausedInTier))
+            if atTier >= target {
                 escalationDone = true
                 actions.append(.escalate(to: next))
             }
