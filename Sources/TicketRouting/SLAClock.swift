@@ -99,7 +99,7 @@ public enum TicketPhase: String, Codable, Hashable, Sendable {
 ///
 /// Feed it the ticket's events (`handle`) and the passing of time (`advance`, when a timer fires);
 /// each input returns `Equatable` actions. It holds no calendar and no ticket id (callers pass the
-/// config and the id), so a live clock takes about 170 bytes and no heap allocation (plan and region
+/// config and the id), so a live clock takes 152 bytes and no heap allocation (plan and region
 /// ids of up to 15 UTF-8 bytes are stored inline by `String`).
 ///
 /// Rules (documented in Docs/ARCHITECTURE.md, `## TicketRouting`):

@@ -138,7 +138,8 @@ struct ReplayTests {
         var again = SLAClockBook()
         let withAlert = log + pending.compactMap { $0.action.alert?.event }
         #expect(again.replay(withAlert, config: config).compactMap { $0.action.alert } == [])
-        #expect(book.nextDeadline == Fixtures.t("2026-11-30T17:00:00+01:00"))
+        let next = book.nextDeadline
+        #expect(next == Fixtures.t("2026-11-30T17:00:00+01:00"))
         let fired = book.advance(to: Fixtures.t("2026-11-30T17:00:00+01:00"), config: config)
         #expect(fired == [TicketAction(ticket: "T-1", action: .escalate(to: .l2))])
     }
