@@ -62,6 +62,28 @@ struct DayRules: Sendable {
         self.weekly = weekly
         self.oneOff = oneOff
         self.yearly = yearly
+        // Open around the clock every day with no rule that could close anything:
+        // then `nextClosing` need not search the whole domain.
+        alwaysOpen = (0..<7).allSatisfy { day in
+            DayRules.coversWholeDay(weekly[day], tails: weekly[(day + 6) % 7])
+        } && spec.rules.allSatisfy { rule in
+            if case .hours(_, let intervals, _) = rule { return DayRules.coversWholeDay(intervals, tails: []) }
+            return false
+        }
+    }
+
+    /// Whether the calendar is open at every instant (24x7 in any zone).
+    let alwaysOpen: Bool
+
+    /// Whether a day's intervals, plus the after-midnight tails of the previous day's
+    /// crossing intervals, cover all of `[0, 86400)`.
+    static func coversWholeDay(_ intervals: [DailyInterval], tails: [DailyInterval]) -> Bool {
+        var pieces = intervals.map { ($0.start, $0.crossesMidnight ? 86_400 : $0.end) }
+        pieces += tails.filter(\.crossesMidnight).map { (0, $0.end) }
+        pieces.sort { $0.0 < $1.0 }
+        var covered: Int32 = 0
+        for (start, end) in pieces where start <= covered { covered = max(covered, end) }
+        return covered >= 86_400
     }
 
     /// Sorts a day's intervals and rejects overlaps (a crossing-midnight interval runs to the

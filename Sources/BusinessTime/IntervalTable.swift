@@ -1,7 +1,8 @@
 import Foundation
 
 /// The open intervals of a calendar in UTC over a range of local days, merged, with
-/// cumulative business seconds: the data structure every operation binary-searches.
+/// cumulative business seconds and two bucket indexes: the data structure every
+/// operation jumps into.
 ///
 /// Interval `i` is `[starts[i], starts[i] + cum[i+1] - cum[i])`; `cum[i]` is the number
 /// of business seconds in `[lo, starts[i])`. Intervals are sorted, non-empty, and neither
@@ -22,6 +23,19 @@ final class IntervalTable: @unchecked Sendable {
     let starts: UnsafeMutablePointer<Int64>
     /// Cumulative business seconds before each interval, `count + 1` entries.
     let cum: UnsafeMutablePointer<Int64>
+    /// `buckets[b]`: the number of intervals starting at or before `lo + b << bucketShift`,
+    /// so the intervals starting in bucket `b` are `buckets[b] ..< buckets[b + 1]`.
+    /// Turns the search for an instant into a jump plus a search among a handful.
+    let buckets: UnsafeMutablePointer<Int32>
+    let bucketCount: Int
+    /// Buckets are 2^16 s (about 18 hours) wide.
+    static let bucketShift: Int64 = 16
+    /// `sumBuckets[c]`: the first `k` in `1...count` with `cum[k] >= c << sumShift`, so the
+    /// interval where a sum of business seconds ends is found by a jump too.
+    let sumBuckets: UnsafeMutablePointer<Int32>
+    let sumBucketCount: Int
+    /// About one interval's worth of business seconds per sum bucket.
+    let sumShift: Int64
     /// The zone's offsets around `[lo, hi)`, for local-time conversions.
     let zone: ZoneTable
 
@@ -41,11 +55,32 @@ final class IntervalTable: @unchecked Sendable {
             total += e - s
             cum[i + 1] = total
         }
+        // Sum buckets: width the power of two at or below the mean interval length.
+        let mean = max(total / Int64(max(count, 1)), 1)
+        sumShift = Int64(63 - mean.leadingZeroBitCount)
+        sumBucketCount = Int(total >> sumShift) + 2
+        sumBuckets = .allocate(capacity: sumBucketCount)
+        var k = 1
+        for c in 0..<sumBucketCount {
+            let sum = Int64(c) << sumShift
+            while k < count, cum[k] < sum { k += 1 }
+            sumBuckets[c] = Int32(k)
+        }
+        bucketCount = Int((hi - lo) >> IntervalTable.bucketShift) + 2
+        buckets = .allocate(capacity: bucketCount)
+        var i = 0
+        for b in 0..<bucketCount {
+            let bucketStart = lo + Int64(b) << IntervalTable.bucketShift
+            while i < count, starts[i] <= bucketStart { i += 1 }
+            buckets[b] = Int32(i)
+        }
     }
 
     deinit {
         starts.deallocate()
         cum.deallocate()
+        buckets.deallocate()
+        sumBuckets.deallocate()
     }
 
     /// Business seconds in the whole table.
@@ -53,32 +88,38 @@ final class IntervalTable: @unchecked Sendable {
 
     /// Bytes held by the table (intervals and zone offsets), for memory reports.
     var byteCount: Int {
-        (2 * count + 1) * MemoryLayout<Int64>.stride + zone.transitions.count * 12 + 8
-            + MemoryLayout<IntervalTable>.size
+        (2 * count + 1) * MemoryLayout<Int64>.stride + (bucketCount + sumBucketCount) * MemoryLayout<Int32>.stride
+            + zone.transitions.count * 12 + 8 + MemoryLayout<IntervalTable>.size
     }
 
     @inline(__always) func end(_ i: Int) -> Int64 { starts[i] + (cum[i + 1] - cum[i]) }
 
     /// Index of the last interval starting at or before `t`, or -1.
-    /// - Complexity: O(log count).
+    /// - Complexity: O(1) for `t` in `[lo, hi]`: a bucket jump, then a binary search among
+    ///   the intervals starting in that bucket (usually 0–2). O(log count) outside.
     @inline(__always)
     func lastStart(atOrBefore t: Int64) -> Int {
-        var lo = 0, n = count
-        // Branch-light lower bound over starts: first index with start > t.
-        while n > 0 {
-            let half = n >> 1
-            if starts[lo + half] <= t {
-                lo += half + 1
-                n -= half + 1
-            } else {
-                n = half
-            }
+        var low: Int, high: Int
+        if t >= lo && t <= hi {
+            let b = Int((t - lo) >> IntervalTable.bucketShift)
+            // All starts <= bucket start are before `low`; all starts > next bucket start from `high`.
+            low = Int(buckets[b])
+            high = Int(buckets[b + 1])
+        } else if t < lo {
+            return -1
+        } else {
+            return count - 1
         }
-        return lo - 1
+        // First index in [low, high) with start > t.
+        while low < high {
+            let mid = (low + high) >> 1
+            if starts[mid] <= t { low = mid + 1 } else { high = mid }
+        }
+        return low - 1
     }
 
     /// Business seconds in `[lo, t)`; `t` must be in `[lo, hi]`.
-    /// - Complexity: O(log count).
+    /// - Complexity: O(1) (see `lastStart(atOrBefore:)`).
     @inline(__always)
     func businessSeconds(before t: Int64) -> Int64 {
         let i = lastStart(atOrBefore: t)
@@ -88,21 +129,18 @@ final class IntervalTable: @unchecked Sendable {
 
     /// The earliest instant by which `target` business seconds (counted from `lo`) have
     /// elapsed; `target` must be in `1...total`.
-    /// - Complexity: O(log count).
+    /// - Complexity: O(1): a jump to the sum bucket of `target`, then a binary search among
+    ///   the intervals ending in it (about one).
     @inline(__always)
     func instant(atBusinessSeconds target: Int64) -> Int64 {
         // First k in 1...count with cum[k] >= target; the answer lies in interval k-1.
-        var lo = 1, n = count
-        while n > 0 {
-            let half = n >> 1
-            if cum[lo + half] < target {
-                lo += half + 1
-                n -= half + 1
-            } else {
-                n = half
-            }
+        let c = Int(target >> sumShift)
+        var low = Int(sumBuckets[c]), high = Int(sumBuckets[c + 1])
+        while low < high {
+            let mid = (low + high) >> 1
+            if cum[mid] < target { low = mid + 1 } else { high = mid }
         }
-        let j = lo - 1
+        let j = low - 1
         return starts[j] + (target - cum[j])
     }
 
