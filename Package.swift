@@ -52,7 +52,7 @@ let package = Package(
         // Test support shipped as a library: manual clock, nats-server launcher, fixtures.
         .target(
             name: "MeridianTesting",
-            dependencies: ["NATS", "TicketRouting"]
+            dependencies: ["NATS", "TicketRouting", "MeridianServices"]
         ),
         // The one executable.
         .executableTarget(

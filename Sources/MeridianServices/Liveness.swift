@@ -1,0 +1,63 @@
+/// Which worker nodes are alive, from their heartbeats.
+///
+/// A node is live while its last heartbeat is at most `missedBeats` intervals old;
+/// a node that misses more (or says goodbye) is gone. Liveness is measured in real
+/// (monotonic) time, whatever clock the SLA arithmetic runs on: a demo that plays a
+/// week in two minutes still expects a heartbeat a second. Pure: time comes in as an
+/// argument, so tests move it by hand.
+public struct LivenessTracker<Region: Hashable & Sendable, Node: Hashable & Sendable>: Sendable {
+    public typealias Moment = ContinuousClock.Instant
+
+    public struct Beat: Sendable, Equatable {
+        public var region: Region
+        public var at: Moment
+        /// Open tickets the node holds (its backlog), as it reported.
+        public var backlog: Int
+    }
+
+    /// Time between heartbeats that nodes promise.
+    public let interval: Duration
+    /// How many beats a node may miss before it counts as gone.
+    public let missedBeats: Int
+    private var beats: [Node: Beat] = [:]
+
+    public init(interval: Duration, missedBeats: Int = 3) {
+        precondition(interval > .zero && missedBeats > 0)
+        self.interval = interval
+        self.missedBeats = missedBeats
+    }
+
+    /// Records a heartbeat. A beat older than the node's last one is ignored.
+    /// - Complexity: O(1).
+    public mutating func heartbeat(node: Node, region: Region, at: Moment, backlog: Int = 0) {
+        if let last = beats[node], last.at > at { return }
+        beats[node] = Beat(region: region, at: at, backlog: backlog)
+    }
+
+    /// Forgets a node that announced it is stopping.
+    public mutating func remove(node: Node) {
+        beats[node] = nil
+    }
+
+    /// Whether `node` counts as live at `now`.
+    public func isLive(_ node: Node, at now: Moment) -> Bool {
+        guard let beat = beats[node] else { return false }
+        return beat.at.duration(to: now) <= interval * missedBeats
+    }
+
+    /// Live node count and summed backlog per region at `now`; regions without a live node are
+    /// absent. Drops nodes that are gone.
+    /// - Complexity: O(nodes).
+    public mutating func liveRegions(at now: Moment) -> [Region: (workers: Int, backlog: Int)] {
+        var result: [Region: (workers: Int, backlog: Int)] = [:]
+        for (node, beat) in beats {
+            guard beat.at.duration(to: now) <= interval * missedBeats else {
+                beats[node] = nil
+                continue
+            }
+            result[beat.region, default: (0, 0)].workers += 1
+            result[beat.region, default: (0, 0)].backlog += beat.backlog
+        }
+        return result
+    }
+}

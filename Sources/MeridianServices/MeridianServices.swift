@@ -1,1 +1,0 @@
-// MeridianServices module. See Docs/ARCHITECTURE.md.

@@ -1,0 +1,88 @@
+public import BusinessTime
+import Synchronization
+public import TicketRouting
+
+/// A region's SLA clocks in memory: the projection of the region's event log that a worker
+/// node keeps, with the timers of every clock.
+///
+/// Replay first (`replayed(_:)` buffers the log until it has caught up), then live events
+/// (`apply`) and the passing of time (`advance`). Thread-safe: one lock around the book, held
+/// for O(log n) work per call.
+public final class RegionClocks: Sendable {
+    public let region: RegionID
+    public let config: MeridianConfig
+
+    private struct State: ~Copyable {
+        var book = SLAClockBook()
+        var replaying: [TicketEvent]? = []
+    }
+
+    private let state = Mutex(State())
+
+    public init(region: RegionID, config: MeridianConfig) {
+        self.region = region
+        self.config = config
+    }
+
+    /// Whether the replay of the log has caught up.
+    public var isLive: Bool { state.withLock { $0.replaying == nil } }
+
+    /// Feeds an event: buffered while replaying, applied when live.
+    /// - Returns: alerts and escalations to publish now (only when live).
+    public func receive(_ event: TicketEvent) -> [TicketAction] {
+        state.withLock { state in
+            if state.replaying != nil {
+                state.replaying!.append(event)
+                return []
+            }
+            return state.book.apply(event, config: config).compactMap { action in
+                switch action {
+                case .emitWarning, .emitBreach, .escalate: TicketAction(ticket: event.ticket, action: action)
+                case .cancelTimers, .schedule: nil
+                }
+            }
+        }
+    }
+
+    /// The replay caught up with the log: applies what was buffered.
+    /// - Returns: alerts and escalations that came due and are not already in the log.
+    public func caughtUp() -> [TicketAction] {
+        state.withLock { state in
+            guard let events = state.replaying.take() else { return [] }
+            return state.book.replay(events, config: config)
+        }
+    }
+
+    /// The earliest pending timer.
+    public var nextDeadline: Instant? {
+        state.withLock { $0.book.nextDeadline }
+    }
+
+    /// Time passed: the alerts and escalations due by `now`.
+    public func advance(to now: Instant) -> [TicketAction] {
+        state.withLock { state in
+            state.replaying == nil ? state.book.advance(to: now, config: config) : []
+        }
+    }
+
+    /// Clocks held.
+    public var count: Int { state.withLock { $0.book.count } }
+
+    /// The clock of one ticket.
+    public func clock(_ ticket: TicketID) -> SLAClock? {
+        state.withLock { $0.book[ticket] }
+    }
+
+    /// Unresolved tickets with their clocks at `now`, most urgent first.
+    public func openTickets(at now: Instant) -> [TicketClockStatus] {
+        let all = state.withLock { $0.book.statuses(at: now, config: config) }
+        return all.filter { $0.phase != .resolved }.sorted { a, b in
+            switch (a.nextDeadline, b.nextDeadline) {
+            case let (x?, y?): x != y ? x < y : a.ticket < b.ticket
+            case (_?, nil): true
+            case (nil, _?): false
+            case (nil, nil): a.ticket < b.ticket
+            }
+        }
+    }
+}

@@ -1,0 +1,382 @@
+import BusinessTime
+public import Logging
+public import NATS
+public import ServiceLifecycle
+import Synchronization
+public import TicketRouting
+
+/// Settings of a router instance.
+public struct RouterOptions: Sendable {
+    /// The heartbeat interval workers promise; a node missing `missedBeats` of them is gone.
+    public var heartbeatInterval: Duration
+    public var missedBeats: Int
+    /// Whether this router hands off unanswered follow-the-sun tickets at each region's closing.
+    public var handoffs: Bool
+
+    public init(heartbeatInterval: Duration = .seconds(1), missedBeats: Int = 3, handoffs: Bool = true) {
+        self.heartbeatInterval = heartbeatInterval
+        self.missedBeats = missedBeats
+        self.handoffs = handoffs
+    }
+}
+
+/// What the router did with one ticket; `RouterService.onRouted` observers see it (the demo prints it).
+public struct RoutingRecord: Sendable {
+    public var ticket: Ticket
+    public var reply: IntakeReply
+}
+
+/// `meridian router`: routes tickets to regions and tiers, hands work off at closings, and
+/// turns escalations into work for the next tier. Any number of routers share the work.
+///
+/// - Intake by request/reply on `meridian.intake` (queue group `meridian-router`) and from the
+///   intake stream (`meridian.intake.queue`): validate → decide (`Router.decide`, with the live
+///   worker counts from heartbeats) → store the ticket, then `created`, the work item and
+///   `routed`, each with a message id derived from the ticket id → reply / acknowledge.
+///   `routed` is stored last: a ticket whose `routed` event exists was routed, so a resubmission
+///   (even hours later) is answered as a duplicate and routed once.
+/// - Follows the whole event log (a projection of every ticket's clock) to know, at each region's
+///   closing, which unanswered follow-the-sun tickets it handles (`Router.handoffs`).
+/// - Consumes `escalated` events (manual, or automatic from a worker's clock) and publishes the
+///   work for the next tier (`Router.escalate`).
+public final class RouterService: Service {
+    public let connection: NATSConnection
+    public let config: MeridianConfig
+    public let clock: any ServiceClock
+    public let streams: MeridianStreams
+    public let options: RouterOptions
+    let logger: Logger
+    let observer: (@Sendable (RoutingRecord) -> Void)?
+
+    private let liveness: Mutex<LivenessTracker<RegionID, NodeID>>
+    private let projection = Mutex(Projection())
+    private let caughtUp = Wakeup()
+
+    struct Projection: ~Copyable {
+        var book = SLAClockBook()
+        var caughtUp = false
+    }
+
+    /// - Parameter observer: called after each ticket is routed or rejected (for the demo's output).
+    public init(connection: NATSConnection, config: MeridianConfig, clock: any ServiceClock,
+                streams: MeridianStreams = MeridianStreams(), options: RouterOptions = RouterOptions(),
+                logger: Logger = Logger(label: "meridian.router"),
+                observer: (@Sendable (RoutingRecord) -> Void)? = nil) {
+        self.connection = connection
+        self.config = config
+        self.clock = clock
+        self.streams = streams
+        self.options = options
+        self.logger = logger
+        self.observer = observer
+        self.liveness = Mutex(LivenessTracker(interval: options.heartbeatInterval, missedBeats: options.missedBeats))
+    }
+
+    public func run() async throws {
+        let js = try connection.jetStream()
+        try await streams.ensureStreams(js)
+        let tickets = try await streams.ticketsBucket(js)
+        let intakeConsumer = try await streams.intakeConsumer(js)
+        let escalations = try await streams.escalationConsumer(js)
+        let requests = try connection.subscribe(to: Subjects.intake, queueGroup: "meridian-router")
+        let heartbeats = try connection.subscribe(to: Subjects.allNodes)
+        let intake = Intake(router: self, log: EventLog(js), tickets: tickets)
+        logger.info("router started", metadata: ["regions": "\(config.regions.map(\.rawValue))"])
+
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await self.trackHeartbeats(heartbeats) }
+                group.addTask { try await self.followEvents(js) }
+                group.addTask { await self.serveRequests(requests, intake: intake) }
+                group.addTask { await self.consumeIntakeQueue(intakeConsumer, intake: intake) }
+                group.addTask { await self.routeEscalations(escalations, intake: intake) }
+                if self.options.handoffs {
+                    for region in self.config.regions {
+                        group.addTask { await self.handOffAtClosings(region, intake: intake) }
+                    }
+                }
+            }
+        }
+        try? requests.drain()
+        logger.info("router stopped")
+    }
+
+    /// Live workers and backlog per region now.
+    public func liveLoads() -> [RegionID: RegionLoad] {
+        liveness.withLock { tracker in
+            tracker.liveRegions(at: .now).mapValues { RegionLoad(liveWorkers: $0.workers, backlog: $0.backlog) }
+        }
+    }
+
+    // MARK: - Heartbeats
+
+    private func trackHeartbeats(_ subscription: NATSSubscription) async {
+        for await message in subscription {
+            guard let beat = try? JSONCoding.decode(Heartbeat.self, from: message.payload) else {
+                logger.warning("ignored an unreadable heartbeat", metadata: ["subject": "\(message.subject)"])
+                continue
+            }
+            liveness.withLock { tracker in
+                switch beat.state {
+                case .up: tracker.heartbeat(node: beat.node, region: beat.region, at: .now, backlog: beat.backlog)
+                case .down: tracker.remove(node: beat.node)
+                }
+            }
+        }
+    }
+
+    // MARK: - Intake
+
+    private func serveRequests(_ subscription: NATSSubscription, intake: Intake) async {
+        for await message in subscription {
+            let reply = await intake.route(message.payload)
+            guard message.reply != nil else { continue }
+            do {
+                try connection.respond(to: message, payload: reply.json)
+            } catch {
+                logger.warning("could not answer an intake request", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func consumeIntakeQueue(_ consumer: PullConsumer, intake: Intake) async {
+        await consume(consumer, what: "intake") { message in
+            let reply = await intake.route(message.payload)
+            switch reply {
+            case .routed, .duplicate:
+                try? message.ack()
+            case .rejected(let report):
+                // Nobody waits for an answer: report it where monitoring can see it, and drop it.
+                self.logger.error("rejected a queued ticket", metadata: ["error": "\(report.error)"])
+                var headers = NATSHeaders()
+                headers.add("Meridian-Stream-Sequence", "\(message.metadata.streamSequence)")
+                try? self.connection.publish(Subjects.intakeRejected, payload: reply.json, headers: headers)
+                try? message.term()
+            case .unavailable:
+                try? message.nak(delay: .seconds(1))
+            }
+        }
+    }
+
+    /// Fetches from `consumer` until cancelled; survives fetch failures (a server restart) by retrying.
+    func consume(_ consumer: PullConsumer, what: String,
+                 _ handle: @Sendable (JetStreamMessage) async -> Void) async {
+        while !Task.isCancelled {
+            do {
+                for try await message in consumer.messages(batch: 64, expires: .seconds(1)) {
+                    await handle(message)
+                }
+            } catch {
+                logger.warning("fetch failed; retrying", metadata: ["consumer": "\(what)", "error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
+    }
+
+    fileprivate func observe(_ record: RoutingRecord) {
+        observer?(record)
+    }
+
+    // MARK: - The event projection
+
+    private func followEvents(_ js: JetStream) async throws {
+        while !Task.isCancelled {
+            do {
+                let replay = try await js.replay(stream: MeridianStreams.events, filter: "meridian.events.>")
+                projection.withLock { $0.book = SLAClockBook() }
+                for try await item in replay {
+                    switch item {
+                    case .message(let message):
+                        guard let event = try? TicketEvent.decode(json: message.payload) else {
+                            logger.warning("ignored an unreadable event", metadata: ["subject": "\(message.subject)"])
+                            continue
+                        }
+                        projection.withLock { _ = $0.book.apply(event, config: config) }
+                    case .caughtUp:
+                        projection.withLock { $0.caughtUp = true }
+                        caughtUp.signal()
+                    }
+                }
+                return
+            } catch {
+                logger.warning("event replay failed; starting again", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+
+    private func waitForProjection() async {
+        while !projection.withLock({ $0.caughtUp }) && !Task.isCancelled {
+            await caughtUp.wait()
+            caughtUp.signal()  // let the other waiters through too
+            if projection.withLock({ $0.caughtUp }) { return }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    func handling(of ticket: TicketID) -> (region: RegionID, home: RegionID, tier: Tier)? {
+        projection.withLock { p in p.book[ticket].map { ($0.handling, $0.home, $0.tier) } }
+    }
+
+    // MARK: - Handoffs
+
+    private func handOffAtClosings(_ region: RegionID, intake: Intake) async {
+        guard let calendar = config.calendars[region] else { return }
+        await waitForProjection()
+        while !Task.isCancelled {
+            let closing = calendar.nextClosing(after: clock.now())
+            do { try await clock.sleep(until: closing) } catch { return }
+            let candidates = projection.withLock { $0.book.handoffCandidates(handledBy: region) }
+            let decisions = Router.handoffs(closing: region, tickets: candidates, config: config, now: closing,
+                                            live: liveLoads())
+            for decision in decisions {
+                guard let to = decision.to else { continue }
+                await intake.handOff(decision.ticket, from: region, to: to, tier: decision.tier, at: closing,
+                                     queuedUntil: decision.queuedUntil)
+            }
+        }
+    }
+
+    // MARK: - Escalations
+
+    private func routeEscalations(_ consumer: PullConsumer, intake: Intake) async {
+        await waitForProjection()
+        await consume(consumer, what: "escalations") { message in
+            guard let event = try? TicketEvent.decode(json: message.payload), let tier = event.tier else {
+                self.logger.error("dropped an unreadable escalation", metadata: ["subject": "\(message.subject)"])
+                try? message.term()
+                return
+            }
+            if await intake.escalate(event, to: tier, sequence: message.metadata.streamSequence) {
+                try? message.ack()
+            } else {
+                try? message.nak(delay: .seconds(1))
+            }
+        }
+    }
+}
+
+/// The intake pipeline of one router: validation, decision, and the writes that make a routing.
+struct Intake: Sendable {
+    let router: RouterService
+    let log: EventLog
+    let tickets: KeyValueBucket
+    let validator: TicketValidator
+
+    init(router: RouterService, log: EventLog, tickets: KeyValueBucket) {
+        self.router = router
+        self.log = log
+        self.tickets = tickets
+        self.validator = TicketValidator(plans: Set(router.config.plans.keys), regions: Set(router.config.regions))
+    }
+
+    var config: MeridianConfig { router.config }
+    var logger: Logger { router.logger }
+
+    /// Routes one ticket (JSON bytes) and says what happened.
+    func route(_ payload: [UInt8]) async -> IntakeReply {
+        let ticket: Ticket
+        switch validator.validate(json: payload) {
+        case .failure(let report):
+            let reply = IntakeReply.rejected(report)
+            logger.info("rejected a ticket", metadata: ["error": "\(report.error)"])
+            return reply
+        case .success(let valid):
+            ticket = valid
+        }
+        let reply: IntakeReply
+        do {
+            reply = try await store(ticket)
+        } catch {
+            logger.error("could not route a ticket", metadata: ["ticket": "\(ticket.id)", "error": "\(error)"])
+            return .unavailable("the ticket could not be stored now (\(error.text)); nothing was routed, submit it again")
+        }
+        router.observe(RoutingRecord(ticket: ticket, reply: reply))
+        return reply
+    }
+
+    private func store(_ ticket: Ticket) async throws(NATSError) -> IntakeReply {
+        let routedSubject = "meridian.events.\(ticket.region.rawValue).routed.\(ticket.id.rawValue)"
+        if let earlier = try await log.last(on: routedSubject) {
+            return .duplicate(ticket: ticket.id, region: earlier.toRegion ?? earlier.region,
+                              tier: earlier.tier ?? .l1, reason: earlier.reason ?? "")
+        }
+        let now = router.clock.now()
+        let decision = Router.decide(ticket: ticket, config: config, now: now, live: router.liveLoads())
+        let id = ticket.id.rawValue
+        let ticketJSON: [UInt8]
+        do { ticketJSON = try JSONCoding.encode(ticket) } catch {
+            throw NATSError(status: .error, text: "cannot encode ticket \(id): \(error)")
+        }
+        _ = try await tickets.put(id, ticketJSON)
+        try await log.append(.created(ticket), id: "\(id):created")
+        let work = WorkItem(
+            workID: "\(id):work:\(decision.tier.rawValue)", ticket: ticket, region: decision.region,
+            tier: decision.tier, reason: decision.reason.rawValue, reasonText: decision.reasonText,
+            firstResponseDue: decision.firstResponseDue, resolutionDue: decision.resolutionDue,
+            queuedUntil: decision.queuedUntil)
+        try await publish(work)
+        // Last: the mark that the ticket is routed.
+        try await log.append(.routed(ticket, decision: decision, at: now), id: "\(id):routed")
+        return .routed(decision)
+    }
+
+    private func publish(_ work: WorkItem) async throws(NATSError) {
+        let payload: [UInt8]
+        do { payload = try JSONCoding.encode(work) } catch {
+            throw NATSError(status: .error, text: "cannot encode work \(work.workID): \(error)")
+        }
+        try await router.connection.jetStream().publish(
+            Subjects.work(work.region, work.tier), payload: payload, messageID: work.workID,
+            expectedStream: MeridianStreams.work)
+    }
+
+    private func ticket(_ id: TicketID) async throws(NATSError) -> Ticket? {
+        guard let entry = try await tickets.get(id.rawValue) else { return nil }
+        return try? JSONCoding.decode(Ticket.self, from: entry.value)
+    }
+
+    /// Moves an unanswered ticket to another region at `from`'s closing: a work item there and a
+    /// `handed_off` event in the ticket's home log.
+    func handOff(_ id: TicketID, from: RegionID, to: RegionID, tier: Tier, at closing: Instant, queuedUntil: Instant?) async {
+        do {
+            guard let ticket = try await ticket(id), let home = router.handling(of: id)?.home else {
+                logger.warning("cannot hand off an unknown ticket", metadata: ["ticket": "\(id)"])
+                return
+            }
+            try await publish(WorkItem(
+                workID: "\(id):handoff:\(closing.unixSeconds)", ticket: ticket, region: to, tier: tier,
+                reason: RoutingReason.handedOff.rawValue,
+                reasonText: "\(from) closed at \(closing); handed off to \(to)", queuedUntil: queuedUntil))
+            var event = TicketEvent(ticket: id, kind: .handedOff, at: closing, region: home, toRegion: to, tier: tier,
+                                    reason: RoutingReason.handedOff.rawValue)
+            event.homeRegion = home
+            try await log.append(event, id: "\(id):handed_off:\(closing.unixSeconds)")
+            logger.info("handed off", metadata: ["ticket": "\(id)", "from": "\(from)", "to": "\(to)"])
+        } catch {
+            logger.error("handoff failed", metadata: ["ticket": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    /// Publishes the work for an escalation. - Returns: false to retry later.
+    func escalate(_ event: TicketEvent, to tier: Tier, sequence: UInt64) async -> Bool {
+        do {
+            guard let ticket = try await ticket(event.ticket) else {
+                logger.error("escalation of an unknown ticket", metadata: ["ticket": "\(event.ticket)"])
+                return true
+            }
+            let from = router.handling(of: event.ticket)?.region ?? event.region
+            let decision = Router.escalate(from: from, home: ticket.region, to: tier, config: config,
+                                           now: router.clock.now(), live: router.liveLoads())
+            try await publish(WorkItem(
+                workID: "\(event.ticket.rawValue):escalation:\(sequence)", ticket: ticket, region: decision.region,
+                tier: decision.tier, reason: decision.reason.rawValue, reasonText: decision.reasonText))
+            logger.info("escalated", metadata: ["ticket": "\(event.ticket)", "region": "\(decision.region)",
+                                                "tier": "\(decision.tier.rawValue)"])
+            return true
+        } catch {
+            logger.error("escalation failed", metadata: ["ticket": "\(event.ticket)", "error": "\(error)"])
+            return false
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import BusinessTime
+import Synchronization
+
+/// A one-slot wake-up signal between tasks: `signal()` wakes the task in `wait()`, or
+/// the next one to call it. Used to cut a timer's sleep short when an earlier deadline
+/// comes in.
+final class Wakeup: Sendable {
+    private struct State {
+        var signalled = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    /// Wakes the waiter (or lets the next `wait()` return at once).
+    func signal() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.signalled = true
+            return nil
+        }
+        waiter?.resume()
+    }
+
+    /// Returns after the next `signal()`, or at once if one came since the last wait;
+    /// also returns when the task is cancelled.
+    func wait() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.signalled || Task.isCancelled {
+                        state.signalled = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+    }
+}
+
+extension ServiceClock {
+    /// Sleeps until `deadline` (nil: until woken), or until `wakeup` is signalled, whichever is first.
+    func sleep(until deadline: Instant?, orUntil wakeup: Wakeup) async {
+        await withTaskGroup(of: Void.self) { group in
+            if let deadline {
+                group.addTask { try? await self.sleep(until: deadline) }
+            }
+            group.addTask { await wakeup.wait() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}

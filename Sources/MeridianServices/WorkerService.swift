@@ -1,0 +1,225 @@
+import BusinessTime
+import Foundation
+public import Logging
+public import NATS
+public import ServiceLifecycle
+import Synchronization
+public import TicketRouting
+
+/// Settings of a worker node.
+public struct WorkerOptions: Sendable {
+    public var region: RegionID
+    public var node: NodeID
+    public var heartbeatInterval: Duration
+    /// Work items fetched at once per tier.
+    public var fetchBatch: Int
+
+    public init(region: RegionID, node: NodeID, heartbeatInterval: Duration = .seconds(1), fetchBatch: Int = 16) {
+        self.region = region
+        self.node = node
+        self.heartbeatInterval = heartbeatInterval
+        self.fetchBatch = fetchBatch
+    }
+}
+
+/// `meridian worker --region R`: one node of a region's support team.
+///
+/// - Pulls the region's work (one shared durable consumer per tier), records `assigned` with its
+///   node name, hands the work to the team (`TeamChannel`: JSON lines on stdout by default), and
+///   acknowledges it only after `assigned` is stored.
+/// - Keeps every SLA clock of its region in memory (`RegionClocks`): replays the region's log at
+///   start, then follows it live; publishes `warning` / `breached` events with the deterministic
+///   message id `<ticket>:<clock>:<cycle>:<kind>` (so the region's nodes store each alert once)
+///   and `escalated` events when a tier's target passes.
+/// - Heartbeats on `meridian.nodes.<region>.<node>`; says goodbye when it stops.
+/// - Answers `meridian.inbox.<region>` with the region's open tickets, most urgent first.
+public final class WorkerService: Service {
+    public let connection: NATSConnection
+    public let config: MeridianConfig
+    public let clock: any ServiceClock
+    public let streams: MeridianStreams
+    public let options: WorkerOptions
+    public let team: any TeamChannel
+    public let clocks: RegionClocks
+    let logger: Logger
+    private let wakeup = Wakeup()
+    private let backlog = Atomic<Int>(0)
+
+    public init(connection: NATSConnection, config: MeridianConfig, clock: any ServiceClock,
+                options: WorkerOptions, team: any TeamChannel = StandardOutputChannel(),
+                streams: MeridianStreams = MeridianStreams(),
+                logger: Logger = Logger(label: "meridian.worker")) {
+        self.connection = connection
+        self.config = config
+        self.clock = clock
+        self.options = options
+        self.team = team
+        self.streams = streams
+        self.clocks = RegionClocks(region: options.region, config: config)
+        var logger = logger
+        logger[metadataKey: "node"] = "\(options.node)"
+        self.logger = logger
+    }
+
+    var region: RegionID { options.region }
+
+    public func run() async throws {
+        guard config.calendars[region] != nil else {
+            throw ConfigError(file: config.file, keyPath: "regions.\(region)", message: "no such region in the config")
+        }
+        let js = try connection.jetStream()
+        try await streams.ensureStreams(js)
+        var tierConsumers: [PullConsumer] = []
+        for tier in config.tiers(of: region).sorted() {
+            tierConsumers.append(try await streams.workConsumer(js, region: region, tier: tier))
+        }
+        let consumers = tierConsumers
+        let inbox = try connection.subscribe(to: Subjects.inbox(region), queueGroup: "meridian-inbox-\(region)")
+        let log = EventLog(js)
+        logger.info("worker started", metadata: ["region": "\(region)"])
+
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await self.heartbeat(consumers) }
+                group.addTask { try await self.followLog(js, log: log) }
+                group.addTask { await self.fireTimers(log: log) }
+                group.addTask { await self.answerInbox(inbox) }
+                for consumer in consumers {
+                    group.addTask { await self.takeWork(consumer, log: log) }
+                }
+            }
+        }
+        try? inbox.drain()
+        try? sendHeartbeat(.down)
+        try? await connection.flush(timeout: .seconds(2))
+        logger.info("worker stopped")
+    }
+
+    // MARK: - Heartbeats
+
+    private func sendHeartbeat(_ state: Heartbeat.State) throws {
+        let beat = Heartbeat(node: options.node, region: region, state: state,
+                             backlog: backlog.load(ordering: .relaxed), clocks: clocks.count)
+        try connection.publish(Subjects.node(region, options.node), payload: try JSONCoding.encode(beat))
+    }
+
+    private func heartbeat(_ consumers: [PullConsumer]) async {
+        while !Task.isCancelled {
+            var pending = 0
+            for consumer in consumers {
+                if let info = try? await consumer.info() { pending += Int(info.pending) }
+            }
+            backlog.store(pending, ordering: .relaxed)
+            do { try sendHeartbeat(.up) } catch {
+                logger.warning("heartbeat not sent", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: options.heartbeatInterval)
+        }
+    }
+
+    // MARK: - Work
+
+    private func takeWork(_ consumer: PullConsumer, log: EventLog) async {
+        while !Task.isCancelled {
+            do {
+                for try await message in consumer.messages(batch: options.fetchBatch, expires: .seconds(1)) {
+                    await handle(message, log: log)
+                }
+            } catch {
+                logger.warning("fetching work failed; retrying", metadata: ["consumer": "\(consumer.name)", "error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
+    }
+
+    private func handle(_ message: JetStreamMessage, log: EventLog) async {
+        let work: WorkItem
+        do {
+            work = try JSONCoding.decode(WorkItem.self, from: message.payload)
+        } catch {
+            logger.error("dropped unreadable work", metadata: [
+                "subject": "\(message.subject)", "sequence": "\(message.metadata.streamSequence)", "error": "\(error)",
+            ])
+            try? message.term()
+            return
+        }
+        let now = clock.now()
+        var assigned = TicketEvent(ticket: work.ticket.id, kind: .assigned, at: now, region: work.ticket.region,
+                                   tier: work.tier, node: options.node)
+        assigned.toRegion = work.region
+        do {
+            try await log.append(assigned, id: "\(work.workID):assigned")
+            try await team.deliver(Assignment(work: work, node: options.node, assignedAt: now,
+                                              delivery: Int(message.metadata.deliveryCount)))
+            try message.ack()
+        } catch {
+            logger.warning("work not taken; it will come again", metadata: ["ticket": "\(work.ticket.id)", "error": "\(error)"])
+            try? message.nak(delay: .seconds(1))
+        }
+    }
+
+    // MARK: - Clocks
+
+    private func followLog(_ js: JetStream, log: EventLog) async throws {
+        let replay = try await js.replay(stream: MeridianStreams.events, filter: Subjects.regionEvents(region))
+        for try await item in replay {
+            switch item {
+            case .message(let message):
+                guard let event = try? TicketEvent.decode(json: message.payload) else {
+                    logger.warning("ignored an unreadable event", metadata: ["subject": "\(message.subject)"])
+                    continue
+                }
+                await publish(clocks.receive(event), log: log)
+            case .caughtUp:
+                let due = clocks.caughtUp()
+                logger.info("clocks rebuilt from the log", metadata: ["clocks": "\(clocks.count)", "due": "\(due.count)"])
+                await publish(due, log: log)
+            }
+            wakeup.signal()
+        }
+    }
+
+    private func fireTimers(log: EventLog) async {
+        while !Task.isCancelled {
+            await clock.sleep(until: clocks.isLive ? clocks.nextDeadline : nil, orUntil: wakeup)
+            guard !Task.isCancelled else { return }
+            await publish(clocks.advance(to: clock.now()), log: log)
+        }
+    }
+
+    /// Publishes alerts and escalations. A failed publish is logged; the event comes due again on
+    /// the next replay (a restart), since it is not in the log.
+    private func publish(_ actions: [TicketAction], log: EventLog) async {
+        for item in actions {
+            let event: TicketEvent
+            let id: String
+            switch item.action {
+            case .emitWarning(let alert), .emitBreach(let alert):
+                event = alert.event
+                id = alert.messageID
+            case .escalate(let tier):
+                guard let clock = clocks.clock(item.ticket) else { continue }
+                event = TicketEvent(ticket: item.ticket, kind: .escalated, at: self.clock.now(), region: clock.home,
+                                    tier: tier, automatic: true)
+                id = "\(item.ticket.rawValue):escalated:\(tier.rawValue):\(clock.cycle(.resolution))"
+            case .cancelTimers, .schedule:
+                continue
+            }
+            do {
+                try await log.append(event, id: id)
+            } catch {
+                logger.error("could not publish an alert", metadata: ["id": "\(id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: - Inbox
+
+    private func answerInbox(_ subscription: NATSSubscription) async {
+        for await request in subscription {
+            let open = clocks.openTickets(at: clock.now())
+            let payload = (try? JSONCoding.encode(open)) ?? Array("[]".utf8)
+            try? connection.respond(to: request, payload: payload)
+        }
+    }
+}

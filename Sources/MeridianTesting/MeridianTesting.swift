@@ -1,1 +1,0 @@
-// MeridianTesting module. See Docs/ARCHITECTURE.md.

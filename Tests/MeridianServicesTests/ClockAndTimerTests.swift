@@ -1,0 +1,66 @@
+import BusinessTime
+import MeridianServices
+import MeridianTesting
+import Testing
+
+@Suite struct ManualClockTests {
+    @Test func sleeperWakesExactlyWhenTimeReachesItsDeadline() async throws {
+        let start = Instant(iso8601: "2026-11-23T08:00:00Z")!
+        let clock = ManualClock(start)
+        let woke = Task { () -> Instant in
+            try await clock.sleep(until: start + 3600)
+            return clock.now()
+        }
+        try await waitUntil { clock.sleeperCount == 1 }
+        clock.advance(by: 3599)
+        #expect(clock.sleeperCount == 1)
+        clock.advance(by: 1)
+        #expect(try await woke.value == start + 3600)
+    }
+
+    @Test func cancellingASleeperEndsIt() async throws {
+        let clock = ManualClock(Instant(unixSeconds: 0))
+        let sleeper = Task { try await clock.sleep(until: Instant(unixSeconds: 10)) }
+        try await waitUntil { clock.sleeperCount == 1 }
+        sleeper.cancel()
+        await #expect(throws: CancellationError.self) { try await sleeper.value }
+        #expect(clock.sleeperCount == 0)
+    }
+
+    @Test func scaledClockRunsFasterThanRealTime() async throws {
+        let start = Instant(iso8601: "2026-11-23T08:00:00Z")!
+        let clock = ScaledClock(start: start, factor: 3600)
+        try await clock.sleep(until: start + 1800)
+        #expect(clock.now() >= start + 1800)
+        #expect(clock.now() < start + 3 * 3600)
+    }
+}
+
+@Suite struct LivenessTrackerTests {
+    @Test func aNodeMissingThreeHeartbeatsIsGone() {
+        var tracker = LivenessTracker<String, String>(interval: .seconds(2), missedBeats: 3)
+        let t0 = ContinuousClock.now
+        tracker.heartbeat(node: "emea-1", region: "emea", at: t0, backlog: 4)
+        tracker.heartbeat(node: "emea-2", region: "emea", at: t0 + .seconds(1), backlog: 1)
+        tracker.heartbeat(node: "amer-1", region: "amer", at: t0)
+        let live = tracker.liveRegions(at: t0 + .seconds(6))
+        #expect(live["emea"]?.workers == 2)
+        #expect(live["emea"]?.backlog == 5)
+        #expect(live["amer"]?.workers == 1)
+        #expect(tracker.isLive("amer-1", at: t0 + .seconds(6)))
+        #expect(!tracker.isLive("amer-1", at: t0 + .milliseconds(6_001)))
+        let later = tracker.liveRegions(at: t0 + .seconds(7))
+        #expect(later["amer"] == nil)
+        #expect(later["emea"]?.workers == 1)
+    }
+
+    @Test func aStaleBeatDoesNotRewindANodeAndGoodbyeRemovesIt() {
+        var tracker = LivenessTracker<String, String>(interval: .seconds(1))
+        let t0 = ContinuousClock.now
+        tracker.heartbeat(node: "n", region: "apac", at: t0 + .seconds(10))
+        tracker.heartbeat(node: "n", region: "apac", at: t0)
+        #expect(tracker.isLive("n", at: t0 + .seconds(13)))
+        tracker.remove(node: "n")
+        #expect(tracker.liveRegions(at: t0 + .seconds(10)).isEmpty)
+    }
+}
