@@ -231,6 +231,16 @@ public struct SLAClock: Hashable, Sendable {
         return actions
     }
 
+    /// Applies an event that is being processed at `now` (later than its `at`, e.g. delivered late):
+    /// `handle(event, config:)`, then `advance(to: now, ...)` so alerts due in between fire now.
+    public mutating func handle(_ event: TicketEvent, now: Instant, config: MeridianConfig) -> [ClockAction] {
+        var actions = handle(event, config: config)
+        if now > event.at {
+            actions += advance(to: now, ticket: event.ticket, config: config)
+        }
+        return actions
+    }
+
     /// Time passed to `now` (a timer fired): emits due warnings, breaches and escalations.
     /// - Complexity: O(w) calendar operations.
     public mutating func advance(to now: Instant, ticket: TicketID, config: MeridianConfig) -> [ClockAction] {

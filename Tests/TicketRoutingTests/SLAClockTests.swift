@@ -358,3 +358,36 @@ struct FirstResponseDuringPauseTests {
         #expect(s.resolution.usedSeconds == 3 * 3600)
     }
 }
+
+@Suite("SLA clock: holidays and 24x7")
+struct HolidayAnd24x7ClockTests {
+    let config = Fixtures.config
+
+    @Test("Created on a holiday (Christmas, a Friday): the clock starts Monday 08:00 Paris")
+    func createdOnHoliday() {
+        let ticket = Fixtures.ticket(createdAt: "2026-12-25T10:00:00+01:00")
+        var clock = SLAClock(event: .created(ticket))!
+        let actions = clock.handle(.created(ticket), config: config)
+        #expect(Array(actions.timers.prefix(3)) == [
+            .warning(.firstResponse, permille: 500, at: Fixtures.t("2026-12-28T09:00:00+01:00")),
+            .warning(.firstResponse, permille: 750, at: Fixtures.t("2026-12-28T09:30:00+01:00")),
+            .breach(.firstResponse, at: Fixtures.t("2026-12-28T10:00:00+01:00")),
+        ])
+        // Nothing counts over the holiday weekend.
+        let s = clock.status(at: Fixtures.t("2026-12-28T08:00:00+01:00"), ticket: "T-1", config: config)
+        #expect(s.firstResponse.usedSeconds == 0)
+        #expect(s.firstResponse.state == .running)
+    }
+
+    @Test("A critical Enterprise ticket counts 24x7: its breach fires at night, on time")
+    func criticalAtNight() {
+        let ticket = Fixtures.ticket(severity: .critical, createdAt: "2026-11-27T23:30:00+01:00")
+        var clock = SLAClock(event: .created(ticket))!
+        let actions = clock.handle(.created(ticket), config: config)
+        #expect(actions.timers.contains(.breach(.firstResponse, at: Fixtures.t("2026-11-28T00:30:00+01:00"))))
+        let fired = clock.advance(to: Fixtures.t("2026-11-28T02:00:00+01:00"), ticket: "T-1", config: config)
+        // 24x7 is always open: nothing is held; only the breach (the warnings are superseded).
+        #expect(fired.alerts.map(\.messageID) == ["T-1:first_response:0:breached"])
+        #expect(fired.alerts.first?.event.overdueSeconds == 5400)
+    }
+}
