@@ -292,7 +292,8 @@ public struct SLAClock: Hashable, Sendable {
         case .routed:
             var changed = !started
             started = true
-            if let to = event.toRegion, to != handling {
+            // A routed record older than the last transition (e.g. a hand-off) does not move the work back.
+            if let to = event.toRegion, to != handling, at >= lastTransitionAt {
                 handling = to
                 changed = true
             }

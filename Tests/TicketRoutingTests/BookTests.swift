@@ -74,3 +74,31 @@ struct BookTests {
         #expect(book.apply(.created(ticket), config: config) == [])
     }
 }
+
+@Suite("SLA clock book: duplicates of routing records")
+struct RoutedDuplicateTests {
+    @Test("A duplicate routed event after a hand-off does not move the ticket back")
+    func routedAfterHandoff() {
+        let config = Fixtures.config
+        var book = SLAClockBook()
+        let ticket = Fixtures.ticket(createdAt: "2026-11-30T17:00:00+01:00")
+        let decision = Router.decide(ticket: ticket, config: config, now: ticket.createdAt, live: Fixtures.allLive)
+        let routed = TicketEvent.routed(ticket, decision: decision, at: ticket.createdAt)
+        _ = book.apply(.created(ticket), config: config)
+        _ = book.apply(routed, config: config)
+        #expect(book["T-1"]?.handling == "emea")
+        var off = Fixtures.ev(.handedOff, "2026-11-30T18:00:00+01:00")
+        off.toRegion = "amer"
+        _ = book.apply(off, config: config)
+        #expect(book.apply(routed, config: config) == [])
+        #expect(book["T-1"]?.handling == "amer")
+    }
+}
+
+@Suite("SLA clock footprint")
+struct FootprintTests {
+    @Test("A clock stays a small inline value (no arrays or strings of its own beyond inline ids)")
+    func layout() {
+        #expect(MemoryLayout<SLAClock>.stride == 152)
+    }
+}
