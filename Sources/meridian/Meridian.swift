@@ -11,6 +11,8 @@ struct Meridian: AsyncParsableCommand {
             Bench.self,
             Route.self,
             SLA.self,
+            RouterCommand.self,
+            WorkerCommand.self,
         ]
     )
 }
