@@ -13,6 +13,10 @@ struct Meridian: AsyncParsableCommand {
             SLA.self,
             RouterCommand.self,
             WorkerCommand.self,
+            TailCommand.self,
+            TicketCommand.self,
+            InboxCommand.self,
+            SubmitCommand.self,
         ]
     )
 }
