@@ -183,11 +183,23 @@ extension CalendarConfig {
                 throw error(path, "expected \(expected)", node)
             }
             var result: [(key: String, keyNode: Node, value: Node)] = []
+            var merged: [(key: String, keyNode: Node, value: Node)] = []
             for (key, value) in mapping {
                 guard let name = key.scalar?.string else {
                     throw error(path, "keys must be plain names", key)
                 }
+                // YAML merge key (`<<: *defaults`): the merged map's keys, unless given here.
+                if name == "<<", key.scalar?.style == .plain {
+                    let sources = value.sequence.map(Array.init) ?? [value]
+                    for source in sources {
+                        merged += try pairs(source, path, expected: "a map to merge (<<: *anchor)")
+                    }
+                    continue
+                }
                 result.append((name, key, value))
+            }
+            for entry in merged where !result.contains(where: { $0.key == entry.key }) {
+                result.append(entry)
             }
             return result
         }

@@ -31,6 +31,8 @@ public enum ICalendar {
     /// `parseHolidays(_:)` with a typed error.
     public static func parseHolidaysTyped(_ text: String) throws(ICalendarError) -> [DayRule] {
         var parser = Parser()
+        // A byte-order mark is not part of the first line.
+        let text = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
         for line in unfold(text) {
             try parser.consume(line)
         }

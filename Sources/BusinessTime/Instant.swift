@@ -116,12 +116,12 @@ extension Instant {
 
     /// The instant as UTC ISO-8601 with `Z` and whole seconds: `2026-12-28T08:30:00Z`.
     public var iso8601: String {
-        String(unsafeUninitializedCapacity: 25) { buffer in
+        String(unsafeUninitializedCapacity: 40) { buffer in
             writeISO8601(into: UnsafeMutableRawBufferPointer(buffer))
         }
     }
 
-    /// Writes the ISO-8601 form (20 bytes for years 0000–9999, up to 25 otherwise) into `buffer`.
+    /// Writes the ISO-8601 form (20 bytes for years 0000–9999, up to 40 otherwise) into `buffer`.
     /// - Returns: the number of bytes written.
     /// - Complexity: O(1), no allocation.
     @discardableResult

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The open intervals of a calendar in UTC over a range of local days, merged, with
-/// cumulative business seconds: the data structure every operation binary-searches.
+/// cumulative business seconds and two bucket indexes: the data structure every
+/// operation jumps into.
 ///
 /// Interval `i` is `[starts[i], starts[i] + cum[i+1] - cum[i])`; `cum[i]` is the number
 /// of business seconds in `[lo, starts[i])`. Intervals are sorted, non-empty, and neither
@@ -29,6 +30,12 @@ final class IntervalTable: @unchecked Sendable {
     let bucketCount: Int
     /// Buckets are 2^16 s (about 18 hours) wide.
     static let bucketShift: Int64 = 16
+    /// `sumBuckets[c]`: the first `k` in `1...count` with `cum[k] >= c << sumShift`, so the
+    /// interval where a sum of business seconds ends is found by a jump too.
+    let sumBuckets: UnsafeMutablePointer<Int32>
+    let sumBucketCount: Int
+    /// About one interval's worth of business seconds per sum bucket.
+    let sumShift: Int64
     /// The zone's offsets around `[lo, hi)`, for local-time conversions.
     let zone: ZoneTable
 
@@ -48,6 +55,17 @@ final class IntervalTable: @unchecked Sendable {
             total += e - s
             cum[i + 1] = total
         }
+        // Sum buckets: width the power of two at or below the mean interval length.
+        let mean = max(total / Int64(max(count, 1)), 1)
+        sumShift = Int64(63 - mean.leadingZeroBitCount)
+        sumBucketCount = Int(total >> sumShift) + 2
+        sumBuckets = .allocate(capacity: sumBucketCount)
+        var k = 1
+        for c in 0..<sumBucketCount {
+            let sum = Int64(c) << sumShift
+            while k < count, cum[k] < sum { k += 1 }
+            sumBuckets[c] = Int32(k)
+        }
         bucketCount = Int((hi - lo) >> IntervalTable.bucketShift) + 2
         buckets = .allocate(capacity: bucketCount)
         var i = 0
@@ -62,6 +80,7 @@ final class IntervalTable: @unchecked Sendable {
         starts.deallocate()
         cum.deallocate()
         buckets.deallocate()
+        sumBuckets.deallocate()
     }
 
     /// Business seconds in the whole table.
@@ -69,7 +88,7 @@ final class IntervalTable: @unchecked Sendable {
 
     /// Bytes held by the table (intervals and zone offsets), for memory reports.
     var byteCount: Int {
-        (2 * count + 1) * MemoryLayout<Int64>.stride + bucketCount * MemoryLayout<Int32>.stride
+        (2 * count + 1) * MemoryLayout<Int64>.stride + (bucketCount + sumBucketCount) * MemoryLayout<Int32>.stride
             + zone.transitions.count * 12 + 8 + MemoryLayout<IntervalTable>.size
     }
 
@@ -109,22 +128,14 @@ final class IntervalTable: @unchecked Sendable {
     }
 
     /// The earliest instant by which `target` business seconds (counted from `lo`) have
-    /// elapsed; `target` must be in `1...total`, and interval `hint` must start at or
-    /// before that instant (pass the interval of the start of an addition, or 0).
-    /// - Complexity: O(log d) where d is the number of intervals between `hint` and the
-    ///   answer (an exponential search), so at most O(log count).
+    /// elapsed; `target` must be in `1...total`.
+    /// - Complexity: O(1): a jump to the sum bucket of `target`, then a binary search among
+    ///   the intervals ending in it (about one).
     @inline(__always)
-    func instant(atBusinessSeconds target: Int64, hint: Int = 0) -> Int64 {
+    func instant(atBusinessSeconds target: Int64) -> Int64 {
         // First k in 1...count with cum[k] >= target; the answer lies in interval k-1.
-        var low = max(hint, 0) + 1
-        var step = 1
-        var high = low
-        while high <= count, cum[high] < target {
-            low = high + 1
-            high += step
-            step <<= 1
-        }
-        high = min(high, count)
+        let c = Int(target >> sumShift)
+        var low = Int(sumBuckets[c]), high = Int(sumBuckets[c + 1])
         while low < high {
             let mid = (low + high) >> 1
             if cum[mid] < target { low = mid + 1 } else { high = mid }

@@ -50,11 +50,10 @@ public final class RouterService: Service {
 
     private let liveness: Mutex<LivenessTracker<RegionID, NodeID>>
     private let projection = Mutex(Projection())
-    private let caughtUp = Wakeup()
+    private let caughtUp = Gate()
 
     struct Projection: ~Copyable {
         var book = SLAClockBook()
-        var caughtUp = false
     }
 
     /// - Parameter observer: called after each ticket is routed or rejected (for the demo's output).
@@ -193,8 +192,7 @@ public final class RouterService: Service {
                         }
                         projection.withLock { _ = $0.book.apply(event, config: config) }
                     case .caughtUp:
-                        projection.withLock { $0.caughtUp = true }
-                        caughtUp.signal()
+                        caughtUp.open()
                     }
                 }
                 return
@@ -206,12 +204,7 @@ public final class RouterService: Service {
     }
 
     private func waitForProjection() async {
-        while !projection.withLock({ $0.caughtUp }) && !Task.isCancelled {
-            await caughtUp.wait()
-            caughtUp.signal()  // let the other waiters through too
-            if projection.withLock({ $0.caughtUp }) { return }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        await caughtUp.wait()
     }
 
     func handling(of ticket: TicketID) -> (region: RegionID, home: RegionID, tier: Tier)? {

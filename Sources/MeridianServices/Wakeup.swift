@@ -35,6 +35,7 @@ final class Wakeup: Sendable {
                         state.signalled = false
                         return true
                     }
+                    precondition(state.waiter == nil, "Wakeup has one waiter at a time")
                     state.waiter = continuation
                     return false
                 }
@@ -60,6 +61,50 @@ extension ServiceClock {
             group.addTask { await wakeup.wait() }
             await group.next()
             group.cancelAll()
+        }
+    }
+}
+
+/// A gate that opens once and stays open: any number of tasks wait for it.
+final class Gate: Sendable {
+    private struct State {
+        var open = false
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextID = 0
+    }
+
+    private let state = Mutex(State())
+
+    var isOpen: Bool { state.withLock { $0.open } }
+
+    /// Opens the gate and lets every waiter through.
+    func open() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.open = true
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once the gate is open, or when the task is cancelled.
+    func wait() async {
+        let id = state.withLock { state -> Int in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.open || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume()
         }
     }
 }

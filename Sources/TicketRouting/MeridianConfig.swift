@@ -1,5 +1,4 @@
 public import BusinessTime
-import Foundation
 import Yams
 
 /// The whole Meridian config: region calendars (via BusinessTime), per-region tiers,
@@ -68,37 +67,22 @@ public struct MeridianConfig: Sendable {
     /// Reads and checks the whole YAML file.
     /// - Throws: `ConfigError` naming the file, the key path and the problem.
     public static func load(file: String) throws(ConfigError) -> MeridianConfig {
-        let text: String
-        do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
-        } catch {
-            throw ConfigError(file: file, keyPath: "", message: "cannot read the file: \(error.localizedDescription)")
-        }
-        let base = (file as NSString).deletingLastPathComponent
-        return try parse(yaml: text, file: file, baseDirectory: base.isEmpty ? "." : base)
+        let root = try CalendarConfig.compose(file: file)
+        return try parse(root: root, file: file, baseDirectory: CalendarConfig.directory(of: file))
     }
 
     /// Parses YAML text (`file` is only used in messages; `.ics` paths are relative to `baseDirectory`).
     /// - Throws: `ConfigError`.
     public static func parse(yaml text: String, file: String, baseDirectory: String = ".") throws(ConfigError) -> MeridianConfig {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw ConfigError(file: file, keyPath: "", message: "the file is empty")
-            }
-            root = node
-        } catch let error as ConfigError {
-            throw error
-        } catch {
-            throw ConfigError(file: file, keyPath: "", message: "not valid YAML: \(error)")
-        }
-        guard let top = root.mapping else {
+        try parse(root: CalendarConfig.compose(yaml: text, file: file), file: file, baseDirectory: baseDirectory)
+    }
+
+    static func parse(root: Node?, file: String, baseDirectory: String) throws(ConfigError) -> MeridianConfig {
+        let regionsNode = try CalendarConfig.regionsNode(of: root, file: file)
+        guard let top = root?.mapping else {
             throw ConfigError(file: file, keyPath: "", message: "the top level must be a mapping")
         }
         let p = ConfigParser(file: file)
-        guard let regionsNode = top["regions"] else {
-            throw ConfigError(file: file, keyPath: "regions", message: "missing: the config needs at least one region")
-        }
         let raw = try CalendarConfig.parseRegions(
             regionsNode, file: file, baseDirectory: baseDirectory, extraKeys: ["tiers"])
         var calendars: [RegionID: BusinessCalendar] = [:]
@@ -214,7 +198,7 @@ struct ConfigParser {
 
     func duration(_ node: Node, _ path: String, allowZero: Bool = false) throws(ConfigError) -> Int64 {
         let s = try scalar(node, path)
-        if allowZero, s.trimmingCharacters(in: .whitespaces) == "0" { return 0 }
+        if allowZero, Substring(s).trimmingWhitespace == "0" { return 0 }
         guard let v = DurationText.seconds(s) else {
             throw error(path, "\"\(s)\" is not a duration; write e.g. 2h, 30m, 1h30m or 90s")
         }

@@ -99,7 +99,7 @@ public enum TicketPhase: String, Codable, Hashable, Sendable {
 ///
 /// Feed it the ticket's events (`handle`) and the passing of time (`advance`, when a timer fires);
 /// each input returns `Equatable` actions. It holds no calendar and no ticket id (callers pass the
-/// config and the id), so a live clock takes about 170 bytes and no heap allocation (plan and region
+/// config and the id), so a live clock takes 152 bytes and no heap allocation (plan and region
 /// ids of up to 15 UTF-8 bytes are stored inline by `String`).
 ///
 /// Rules (documented in Docs/ARCHITECTURE.md, `## TicketRouting`):
@@ -218,7 +218,7 @@ public struct SLAClock: Hashable, Sendable {
     public mutating func handle(_ event: TicketEvent, config: MeridianConfig) -> [ClockAction] {
         var actions: [ClockAction] = []
         // An alert read from the log is applied first: it must not be emitted again by itself.
-        if !event.kind.isAlert {
+        if !event.kind.isAlert && started {
             emitDue(now: event.at, ticket: event.ticket, config: config, into: &actions)
         }
         let changed = apply(event, config: config)
@@ -227,6 +227,16 @@ public struct SLAClock: Hashable, Sendable {
         }
         if changed || !actions.isEmpty {
             reschedule(now: event.at, config: config, into: &actions)
+        }
+        return actions
+    }
+
+    /// Applies an event that is being processed at `now` (later than its `at`, e.g. delivered late):
+    /// `handle(event, config:)`, then `advance(to: now, ...)` so alerts due in between fire now.
+    public mutating func handle(_ event: TicketEvent, now: Instant, config: MeridianConfig) -> [ClockAction] {
+        var actions = handle(event, config: config)
+        if now > event.at {
+            actions += advance(to: now, ticket: event.ticket, config: config)
         }
         return actions
     }
@@ -282,7 +292,8 @@ public struct SLAClock: Hashable, Sendable {
         case .routed:
             var changed = !started
             started = true
-            if let to = event.toRegion, to != handling {
+            // A routed record older than the last transition (e.g. a hand-off) does not move the work back.
+            if let to = event.toRegion, to != handling, at >= lastTransitionAt {
                 handling = to
                 changed = true
             }
@@ -294,6 +305,10 @@ public struct SLAClock: Hashable, Sendable {
             return false
         case .responded:
             guard event.automatic != true, at >= createdAt else { return false }
+            if !firstResponse.stopped, phase == .waiting, pausedSince < at, let calendar = calendar(config: config) {
+                // Answered during a pause: the pause so far counts as paused for this clock.
+                pausedTotal &+= Int32(clamping: calendar.between(pausedSince, at))
+            }
             if !firstResponse.stopped || at < firstResponse.stoppedAt {
                 firstResponse.stoppedAt = at
                 return true
@@ -396,8 +411,9 @@ public struct SLAClock: Hashable, Sendable {
         func paused(from start: Instant) -> Int32 {
             Int32(clamping: calendar.between(max(pausedSince, start), at))
         }
-        pausedTotal &+= paused(from: createdAt)
-        pausedInCycle &+= paused(from: cycleStart)
+        // A stopped clock keeps the paused time it had when it stopped.
+        if !firstResponse.stopped { pausedTotal &+= paused(from: createdAt) }
+        if !resolution.stopped { pausedInCycle &+= paused(from: cycleStart) }
         pausedInTier &+= paused(from: tierStart)
         pausedSince = SLAClock.none
     }
@@ -485,15 +501,17 @@ public struct SLAClock: Hashable, Sendable {
         }
         for kind in ClockKind.allCases where isRunning(kind) {
             var t = track(kind)
-            let p = trackPlan(kind, policy: policy)
             guard t.emitted & Track.breachBit == 0 else { continue }
-            let due = calendar.add(p.start, seconds: p.target + p.paused)
+            let p = trackPlan(kind, policy: policy)
+            // One `between` decides what is due; `add` only for the alert's due instant.
+            let used = usedSeconds(kind, plan: p, at: now, calendar: calendar)
             func alert(_ k: SLAAlert.Kind, _ d: Instant) -> SLAAlert {
                 SLAAlert(
                     ticket: ticket, kind: k, region: home, plan: plan, severity: severity, clock: kind,
                     cycle: Int(t.cycle), due: d, at: now)
             }
-            if due <= now {
+            if used >= p.target {
+                let due = calendar.add(p.start, seconds: p.target + p.paused)
                 if mayFire(due) {
                     t.emitted = 0xFF
                     actions.append(.emitBreach(alert(.breach, due)))
@@ -502,8 +520,9 @@ public struct SLAClock: Hashable, Sendable {
                 for (i, permille) in policy.warningPermille.enumerated().reversed() {
                     let bit: UInt8 = 1 << UInt8(i)
                     if t.emitted & bit != 0 { break }
-                    let w = calendar.add(p.start, seconds: p.target * Int64(permille) / 1000 + p.paused)
-                    if w <= now {
+                    let threshold = p.target * Int64(permille) / 1000
+                    if used >= threshold {
+                        let w = calendar.add(p.start, seconds: threshold + p.paused)
                         if mayFire(w) {
                             t.emitted |= (bit << 1) &- 1
                             actions.append(.emitWarning(alert(.warning(permille: permille), w)))
@@ -515,8 +534,8 @@ public struct SLAClock: Hashable, Sendable {
             setTrack(kind, t)
         }
         if !escalationDone, let next = tier.next, let target = policy.tierTargets[tier] {
-            let at = calendar.add(tierStart, seconds: target + Int64(pausedInTier))
-            if at <= now {
+            let atTier = max(0, calendar.between(tierStart, now) - Int64(pausedInTier))
+            if atTier >= target {
                 escalationDone = true
                 actions.append(.escalate(to: next))
             }

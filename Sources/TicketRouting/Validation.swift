@@ -142,6 +142,8 @@ public struct TicketValidator: Sendable {
                 text[field] = value
             case .other?:
                 errors.append(ValidationError(code: .badType, field: field, message: "\(field) must be a JSON string"))
+            case .undecodable?:
+                errors.append(ValidationError(code: .badJSON, field: field, message: "\(field) is not valid UTF-8 text"))
             }
         }
         if let plan = text["plan"], !plans.contains(PlanID(plan)) {
@@ -209,6 +211,7 @@ enum JSONScalar: Decodable {
     case string(String)
     case null
     case other
+    case undecodable
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -216,8 +219,13 @@ enum JSONScalar: Decodable {
             self = .null
         } else if let text = try? container.decode(String.self) {
             self = .string(text)
-        } else {
+        } else if (try? container.decode(Bool.self)) != nil || (try? container.decode(Double.self)) != nil
+            || (try? container.decode([JSONScalar].self)) != nil || (try? container.decode([String: JSONScalar].self)) != nil
+        {
             self = .other
+        } else {
+            // A string the decoder cannot turn into text (e.g. invalid UTF-8).
+            self = .undecodable
         }
     }
 }

@@ -90,11 +90,12 @@ extension CalendarCommand {
             return (fields[0], fields[1].prefix(fields[1].hasSuffix(":00") ? 5 : 8), fields[2])
         }
         let a = parts(start), b = parts(end)
+        let endTime = a.date == b.date ? b.time : (b.time == "00:00" ? "24:00" : "\(b.time)(+1)")
         if a.offset == b.offset {
-            let endTime = a.date == b.date ? b.time : (b.time == "00:00" ? "24:00" : "\(b.time)(+1)")
             return "\(a.time)-\(endTime) \(a.offset)"
         }
-        return "\(a.time) \(a.offset) - \(b.time) \(b.offset)" + (a.date == b.date ? "" : " (+1)")
+        // A DST change inside the interval: both offsets, and its real length.
+        return "\(a.time) \(a.offset) - \(endTime) \(b.offset) (\(duration(end - start)))"
     }
 
     /// `50h00m`.

@@ -23,8 +23,9 @@ extension Hours {
         static let configuration = CommandConfiguration(
             abstract: "The instant at which N business seconds have elapsed since a start.",
             discussion: """
-                meridian hours add --region emea --start 2026-12-24T16:30:00Z --seconds 7200
-                meridian hours add --region emea < in.csv > out.csv   (start,seconds -> start,seconds,end)
+                Single: meridian hours add --region emea --start ISO --seconds N
+                Batch:  meridian hours add --region emea < in.csv > out.csv
+                        (header start,seconds in; start,seconds,end out)
                 """
         )
 
@@ -68,8 +69,9 @@ extension Hours {
         static let configuration = CommandConfiguration(
             abstract: "The business seconds between two instants.",
             discussion: """
-                meridian hours between --region emea --start 2026-12-24T16:30:00Z --end 2026-12-28T08:30:00Z
-                meridian hours between --region emea < in.csv > out.csv   (start,end -> start,end,seconds)
+                Single: meridian hours between --region emea --start ISO --end ISO
+                Batch:  meridian hours between --region emea < in.csv > out.csv
+                        (header start,end in; start,end,seconds out)
                 """
         )
 

@@ -9,6 +9,8 @@ struct Meridian: AsyncParsableCommand {
             Hours.self,
             CalendarCommand.self,
             Bench.self,
+            Route.self,
+            SLA.self,
         ]
     )
 }

@@ -116,6 +116,37 @@ struct CalendarConfigTests {
         #expect(specs["always"] == CalendarSpec.twentyFourSeven(id: "always", timeZoneIdentifier: "UTC"))
     }
 
+    @Test("YAML anchors, aliases and merge keys share hours and holiday lists between regions")
+    func anchors() throws {
+        let yaml = """
+            office: &office
+              timezone: Europe/Paris
+              hours: { mon-fri: "09:00-17:00" }
+            french_holidays: &fr [12-25, { date: 2026-05-14, name: Ascension }]
+            regions:
+              paris:
+                <<: *office
+                holidays: *fr
+              lyon:
+                <<: *office
+                hours: { mon-thu: "08:00-16:00" }
+                holidays: *fr
+            """
+        let specs = try Self.specs(yaml)
+        let rules: [DayRule] = [
+            .closedYearly(month: 12, day: 25, name: nil), .closed(Self.date("2026-05-14"), name: "Ascension"),
+        ]
+        let nine = [Self.iv("09:00-17:00")], eight = [Self.iv("08:00-16:00")]
+        #expect(specs["paris"] == CalendarSpec(
+            id: "paris", timeZoneIdentifier: "Europe/Paris",
+            weekly: WeeklySchedule(days: [.monday: nine, .tuesday: nine, .wednesday: nine, .thursday: nine, .friday: nine]),
+            rules: rules))
+        #expect(specs["lyon"] == CalendarSpec(
+            id: "lyon", timeZoneIdentifier: "Europe/Paris",
+            weekly: WeeklySchedule(days: [.monday: eight, .tuesday: eight, .wednesday: eight, .thursday: eight]),
+            rules: rules))
+    }
+
     @Test("extra keys of other modules are allowed; top-level keys other than regions are ignored")
     func extraKeys() throws {
         let yaml = """

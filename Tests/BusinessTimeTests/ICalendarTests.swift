@@ -11,7 +11,7 @@ struct ICalendarTests {
         lines.joined(separator: newline) + newline
     }
 
-    @Test("all-day events, names, multi-day events, DURATION, CRLF")
+    @Test("all-day events, names, multi-day events, DURATION, CRLF, quoted parameters, lower-case names")
     func allDayEvents() throws {
         let text = Self.ics([
             "BEGIN:VCALENDAR",
@@ -31,6 +31,10 @@ struct ICalendarTests {
             "DTSTART:20270301",
             "DURATION:P2D",
             "END:VEVENT",
+            "BEGIN:VEVENT",
+            "dtstart;X-SOURCE=\"https://example.org/a;b:c\";value=date:20270401",
+            "summary;ALTREP=\"cid:x\":Quoted: parameters",
+            "END:VEVENT",
             "END:VCALENDAR",
         ])
         #expect(try ICalendar.parseHolidays(text) == [
@@ -40,6 +44,7 @@ struct ICalendarTests {
             .closed(Self.date("2027-01-01"), name: "Winter break"),
             .closed(Self.date("2027-03-01"), name: nil),
             .closed(Self.date("2027-03-02"), name: nil),
+            .closed(Self.date("2027-04-01"), name: "Quoted: parameters"),
         ])
     }
 
@@ -139,9 +144,10 @@ struct ICalendarTests {
         ])
     }
 
-    @Test("an empty calendar has no holidays")
+    @Test("an empty calendar has no holidays; a byte-order mark is skipped")
     func emptyCalendar() throws {
         #expect(try ICalendar.parseHolidays("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n") == [])
+        #expect(try ICalendar.parseHolidays("\u{FEFF}BEGIN:VCALENDAR\r\nEND:VCALENDAR") == [])
     }
 
     @Test(

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import BusinessTime
 
@@ -46,6 +47,26 @@ struct PropertyTests {
                     #expect(cal.nextClosing(after: Instant(unixSeconds: s)).unixSeconds == next.end)
                 }
             }
+        }
+    }
+
+    /// Local wall-clock times resolve like the oracle (gap: forward by the gap; ambiguous:
+    /// earlier), and offsets match Foundation, inside and outside the precomputed range.
+    @Test(arguments: propertyZones)
+    func localTimesAgreeWithReference(zone: String) throws {
+        var rng = SeededGenerator(seed: UInt64(truncatingIfNeeded: zone.hashValueStable) ^ 0x10CA1)
+        let cal = try BusinessCalendar(.twentyFourSeven(id: "z", timeZoneIdentifier: zone))
+        let foundation = TimeZone(identifier: zone)!
+        for _ in 0..<500 {
+            let day = Int64.random(in: date("1995-01-01").daysSinceEpoch..<date("2045-01-01").daysSinceEpoch, using: &rng)
+            // Often right around 00:00-04:00, where most changes happen.
+            let second = Bool.random(using: &rng) ? Int.random(in: 0..<14_400, using: &rng) : Int.random(in: 0...86_400, using: &rng)
+            let expected = ReferenceCalendar.resolve(foundation, local: day * 86_400 + Int64(second))
+            #expect(cal.localInstant(date: LocalDate(daysSinceEpoch: day), secondOfDay: second).unixSeconds == expected)
+            let t = Int64.random(in: at("1995-01-01T00:00:00Z").unixSeconds..<at("2045-01-01T00:00:00Z").unixSeconds, using: &rng)
+            let offset = foundation.secondsFromGMT(for: Date(timeIntervalSince1970: Double(t)))
+            #expect(cal.utcOffset(at: Instant(unixSeconds: t)) == offset)
+            #expect(cal.localDate(of: Instant(unixSeconds: t)) == LocalDate(daysSinceEpoch: (t + Int64(offset)).floorDivided86400))
         }
     }
 
@@ -120,6 +141,10 @@ struct PropertyTests {
             #expect(results[i] == single.add(c.0, seconds: c.1))
         }
     }
+}
+
+extension Int64 {
+    var floorDivided86400: Int64 { self >= 0 ? self / 86_400 : (self - 86_399) / 86_400 }
 }
 
 extension String {

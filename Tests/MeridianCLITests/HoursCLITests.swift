@@ -221,6 +221,22 @@ struct HoursCLITests {
                 """))
     }
 
+    @Test("a line longer than the read buffer is a bad row; the next rows are still answered")
+    func longLine() async throws {
+        let input = "start,seconds\n" + String(repeating: "x", count: 3_000_000) + ",5\n"
+            + "2026-12-24T16:30:00Z,7200\n" + String(repeating: "y", count: 1_048_576) + "\n2026-12-24T16:30:00Z,60"
+        #expect(try await CLI.run(["hours", "add", "--region", "emea"] + Self.config, stdin: input) == CLIResult(
+            status: 1,
+            stdout: "start,seconds,end\n,,\n2026-12-24T16:30:00Z,7200,2026-12-28T08:30:00Z\n,,\n"
+                + "2026-12-24T16:30:00Z,60,2026-12-24T16:31:00Z\n",
+            stderr: """
+                line 2: longer than 1048576 bytes
+                line 4: longer than 1048576 bytes
+                error: 2 of 4 rows had no answer
+
+                """))
+    }
+
     @Test("a batch without the header exits 2; an empty one too")
     func batchBadHeader() async throws {
         #expect(try await CLI.run(
@@ -301,30 +317,65 @@ struct HoursCLITests {
                   sun: "12:00-13:00"
                 open_days:
                   2026-03-27: { hours: "09:00-12:00", name: Inventaire }
+              always:
+                timezone: America/New_York
+                hours: 24x7
             """.write(toFile: file, atomically: true, encoding: .utf8)
         #expect(try await CLI.run([
             "calendar", "show", "--config", file, "--region", "night", "--from", "2026-03-27", "--days", "3",
         ]) == CLIResult(status: 0, stdout: """
             night (Europe/Paris): 2026-03-27 to 2026-03-29, 11h00m open
             2026-03-27 Fri  09:00-12:00 +01:00   2026-03-27T08:00:00Z..2026-03-27T11:00:00Z   special hours: Inventaire
-            2026-03-28 Sat  22:00 +01:00 - 06:00 +02:00 (+1)   2026-03-28T21:00:00Z..2026-03-29T04:00:00Z
+            2026-03-28 Sat  22:00 +01:00 - 06:00(+1) +02:00 (7h00m)   2026-03-28T21:00:00Z..2026-03-29T04:00:00Z
             2026-03-29 Sun  12:00-13:00 +02:00   2026-03-29T10:00:00Z..2026-03-29T11:00:00Z
 
             """, stderr: ""))
+        // A 24x7 calendar on the fall-back day: a 25-hour day.
+        #expect(try await CLI.run([
+            "calendar", "show", "--config", file, "--region", "always", "--from", "2026-10-31", "--days", "3",
+        ]) == CLIResult(status: 0, stdout: """
+            always (America/New_York): 2026-10-31 to 2026-11-02, 73h00m open
+            2026-10-31 Sat  00:00-24:00 -04:00   2026-10-31T04:00:00Z..2026-11-01T04:00:00Z
+            2026-11-01 Sun  00:00 -04:00 - 24:00 -05:00 (25h00m)   2026-11-01T04:00:00Z..2026-11-02T05:00:00Z
+            2026-11-02 Mon  00:00-24:00 -05:00   2026-11-02T05:00:00Z..2026-11-03T05:00:00Z
+
+            """, stderr: ""))
+    }
+
+    @Test("bench hours runs and checks its cases (figures come from release builds)")
+    func benchSmoke() async throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try await CLI.run(
+            ["bench", "hours", "--cases", "2000", "--add-csv", "\(dir)/add.csv"] + Self.config)
+        #expect(result.status == 0, "\(result)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.first == "wrote 2000 rows to \(dir)/add.csv")
+        #expect(lines.last?.hasPrefix("check between(s, add(s, n)) == n: 2000 of 2000") == true)
+        // The CSV it wrote is valid batch input.
+        let csv = try String(contentsOfFile: "\(dir)/add.csv", encoding: .utf8)
+        let batch = try await CLI.run(["hours", "add", "--region", "emea"] + Self.config, stdin: csv)
+        #expect(batch.status == 0)
+        #expect(batch.stderr == "")
+        #expect(batch.stdout.split(separator: "\n").count == 2001)
     }
 
     @Test("batch is streaming: a million rows in about the memory of one")
     func streaming() async throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A million rows: one block of 10,000 written 100 times.
         let rows = 1_000_000
-        var csv = "start,seconds\n"
-        csv.reserveCapacity(rows * 28)
-        for i in 0..<rows {
-            csv += "2026-12-\(10 + i % 20)T0\(i % 10):30:00Z,\(i % 100_000)\n"
+        var block = ""
+        for i in 0..<10_000 {
+            block += "2026-12-\(10 + i % 20)T0\(i % 10):30:00Z,\(i * 37 % 100_000)\n"
         }
-        try csv.write(toFile: "\(dir)/in.csv", atomically: false, encoding: .utf8)
-        csv = ""
+        _ = FileManager.default.createFile(atPath: "\(dir)/in.csv", contents: nil)
+        let file = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir)/in.csv"))
+        try file.write(contentsOf: Data("start,seconds\n".utf8))
+        let blockData = Data(block.utf8)
+        for _ in 0..<(rows / 10_000) { try file.write(contentsOf: blockData) }
+        try file.close()
         let one = try await Spawn.peakMemory(
             [CLI.binary] + ["hours", "add", "--config", "\(CLI.root)/Config/meridian.yaml", "--region", "emea",
                             "--start", "2026-12-24T16:30:00Z", "--seconds", "7200"],
@@ -359,13 +410,17 @@ private enum Spawn {
 
     struct SpawnError: Error { var code: Int32 }
 
+    /// Open descriptors above 2 without close-on-exec.
+    static func inheritableDescriptors() -> [Int32] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return names.compactMap(Int32.init).filter { fd in
+            guard fd > 2 else { return false }
+            let flags = fcntl(fd, F_GETFD)
+            return flags >= 0 && flags & FD_CLOEXEC == 0
+        }
+    }
+
     static func spawnAndWait(_ argv: [String], stdin: String) throws -> Outcome {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv: [UnsafeMutablePointer<CChar>?] = [strdup("PATH=/usr/bin:/bin"), nil]
         defer {
@@ -373,7 +428,20 @@ private enum Spawn {
             for p in cEnv { free(p) }
         }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, nil, cArgs, cEnv)
+        var rc: Int32 = 0
+        // Another test may close a descriptor between the listing and the spawn (EBADF): retry.
+        for _ in 0..<5 {
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            // Inherit nothing else: other tests' pipes must not stay open in this child.
+            for fd in inheritableDescriptors() { posix_spawn_file_actions_addclose(&actions, fd) }
+            rc = posix_spawn(&pid, argv[0], &actions, nil, cArgs, cEnv)
+            if rc == 0 { break }
+        }
         guard rc == 0 else { throw SpawnError(code: rc) }
         var status: Int32 = 0
         var usage = rusage()

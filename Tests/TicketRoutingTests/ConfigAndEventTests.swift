@@ -45,6 +45,22 @@ struct ConfigAndEventTests {
         }
     }
 
+    @Test("The shipped Config/meridian.yaml loads: three regions, three plans, apac without L3")
+    func shippedConfig() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let c = try MeridianConfig.load(file: root + "/Config/meridian.yaml")
+        #expect(c.regions == ["amer", "apac", "emea"])
+        #expect(c.plans.keys.sorted() == ["enterprise", "premium", "standard"])
+        #expect(c.plans["enterprise"]!.firstResponse == SeverityTable(critical: 3600, major: 7200, minor: 7200))
+        #expect(c.plans["enterprise"]!.calendar.critical == .twentyFourSeven)
+        #expect(c.plans["premium"]!.firstResponse == SeverityTable<Int64>(all: 43_200))
+        #expect(c.plans["standard"]!.firstResponse == SeverityTable<Int64>(all: 86_400))
+        #expect(c.plans["standard"]!.tierTargets.l3 == Int64(259_200))
+        #expect(c.tiers(of: "apac") == [.l1, .l2])
+        #expect(c.routing.margin == 1800)
+    }
+
     @Test("Unknown tier in a region's tiers list")
     func badRegionTier() {
         let yaml = "regions:\n  emea:\n    timezone: Europe/Paris\n    hours: { mon-fri: \"08:00-18:00\" }\n    tiers: [l1, l9]\n"

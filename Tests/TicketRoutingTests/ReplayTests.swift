@@ -138,8 +138,45 @@ struct ReplayTests {
         var again = SLAClockBook()
         let withAlert = log + pending.compactMap { $0.action.alert?.event }
         #expect(again.replay(withAlert, config: config).compactMap { $0.action.alert } == [])
-        #expect(book.nextDeadline == Fixtures.t("2026-11-30T17:00:00+01:00"))
+        let next = book.nextDeadline
+        #expect(next == Fixtures.t("2026-11-30T17:00:00+01:00"))
         let fired = book.advance(to: Fixtures.t("2026-11-30T17:00:00+01:00"), config: config)
         #expect(fired == [TicketAction(ticket: "T-1", action: .escalate(to: .l2))])
+    }
+}
+
+@Suite("SLA clock invariants")
+struct ClockInvariantTests {
+    @Test("After any pauses, the due instant is exactly where used business time reaches the target")
+    func dueMatchesUsedTime() {
+        let config = Fixtures.config
+        var rng = SplitMix64(seed: 99)
+        for n in 0..<300 {
+            let created = Fixtures.t("2026-11-30T00:00:00Z").unixSeconds + Int64(rng.next() % (30 * 86_400))
+            let ticket = Ticket(
+                id: TicketID("P-\(n)")!, customer: "c", plan: ["enterprise", "premium", "standard"][n % 3],
+                severity: Severity.allCases[Int(rng.next() % 3)], region: "emea",
+                createdAt: Instant(unixSeconds: created), subject: "s", details: "d")
+            var clock = SLAClock(event: .created(ticket))!
+            _ = clock.handle(.created(ticket), config: config)
+            var at = created
+            var pausedByHand: Int64 = 0
+            let calendar = clock.calendar(config: config)!
+            for _ in 0..<Int(rng.next() % 4) {
+                let start = at + Int64(rng.next() % 20_000)
+                let end = start + 1 + Int64(rng.next() % 200_000)
+                _ = clock.handle(.simple(.waitingOnCustomer, ticket: ticket.id, at: Instant(unixSeconds: start), region: "emea"), config: config)
+                _ = clock.handle(.simple(.customerReplied, ticket: ticket.id, at: Instant(unixSeconds: end), region: "emea"), config: config)
+                pausedByHand += calendar.between(Instant(unixSeconds: start), Instant(unixSeconds: end))
+                at = end
+            }
+            let s = clock.status(at: Instant(unixSeconds: at), ticket: ticket.id, config: config)
+            let target = s.resolution.targetSeconds
+            guard s.resolution.state == .running, let due = s.resolution.due else { continue }
+            #expect(calendar.between(ticket.createdAt, due) - pausedByHand == target, "ticket \(n)")
+            #expect(clock.status(at: due, ticket: ticket.id, config: config).resolution.usedSeconds == target)
+            #expect(clock.status(at: due, ticket: ticket.id, config: config).resolution.state == .breached)
+            #expect(clock.status(at: due - 1, ticket: ticket.id, config: config).resolution.state == .running)
+        }
     }
 }

@@ -336,3 +336,58 @@ struct SLAClockTests {
         #expect(clock == after)
     }
 }
+
+@Suite("SLA clock: pauses around the first response")
+struct FirstResponseDuringPauseTests {
+    @Test("A first response given during a pause counts the pause so far as paused; later pauses do not touch it")
+    func responseDuringPause() {
+        let config = Fixtures.config
+        let ticket = Fixtures.ticket(createdAt: "2026-11-30T09:00:00+01:00")
+        var clock = SLAClock(event: .created(ticket))!
+        _ = clock.handle(.created(ticket), config: config)
+        _ = clock.handle(Fixtures.ev(.waitingOnCustomer, "2026-11-30T10:00:00+01:00"), config: config)
+        _ = clock.handle(Fixtures.ev(.responded, "2026-11-30T12:00:00+01:00"), config: config)
+        _ = clock.handle(Fixtures.ev(.customerReplied, "2026-11-30T14:00:00+01:00"), config: config)
+        _ = clock.handle(Fixtures.ev(.waitingOnCustomer, "2026-11-30T15:00:00+01:00"), config: config)
+        _ = clock.handle(Fixtures.ev(.customerReplied, "2026-11-30T16:00:00+01:00"), config: config)
+        let s = clock.status(at: Fixtures.t("2026-11-30T17:00:00+01:00"), ticket: "T-1", config: config)
+        #expect(s.firstResponse.state == .met)
+        #expect(s.firstResponse.usedSeconds == 3600)
+        #expect(s.firstResponse.due == Fixtures.t("2026-11-30T13:00:00+01:00"))
+        // Resolution: 09-10, 14-15 and 16-17 counted; 10-14 and 15-16 paused.
+        #expect(s.resolution.usedSeconds == 3 * 3600)
+    }
+}
+
+@Suite("SLA clock: holidays and 24x7")
+struct HolidayAnd24x7ClockTests {
+    let config = Fixtures.config
+
+    @Test("Created on a holiday (Christmas, a Friday): the clock starts Monday 08:00 Paris")
+    func createdOnHoliday() {
+        let ticket = Fixtures.ticket(createdAt: "2026-12-25T10:00:00+01:00")
+        var clock = SLAClock(event: .created(ticket))!
+        let actions = clock.handle(.created(ticket), config: config)
+        #expect(Array(actions.timers.prefix(3)) == [
+            .warning(.firstResponse, permille: 500, at: Fixtures.t("2026-12-28T09:00:00+01:00")),
+            .warning(.firstResponse, permille: 750, at: Fixtures.t("2026-12-28T09:30:00+01:00")),
+            .breach(.firstResponse, at: Fixtures.t("2026-12-28T10:00:00+01:00")),
+        ])
+        // Nothing counts over the holiday weekend.
+        let s = clock.status(at: Fixtures.t("2026-12-28T08:00:00+01:00"), ticket: "T-1", config: config)
+        #expect(s.firstResponse.usedSeconds == 0)
+        #expect(s.firstResponse.state == .running)
+    }
+
+    @Test("A critical Enterprise ticket counts 24x7: its breach fires at night, on time")
+    func criticalAtNight() {
+        let ticket = Fixtures.ticket(severity: .critical, createdAt: "2026-11-27T23:30:00+01:00")
+        var clock = SLAClock(event: .created(ticket))!
+        let actions = clock.handle(.created(ticket), config: config)
+        #expect(actions.timers.contains(.breach(.firstResponse, at: Fixtures.t("2026-11-28T00:30:00+01:00"))))
+        let fired = clock.advance(to: Fixtures.t("2026-11-28T02:00:00+01:00"), ticket: "T-1", config: config)
+        // 24x7 is always open: nothing is held; only the breach (the warnings are superseded).
+        #expect(fired.alerts.map(\.messageID) == ["T-1:first_response:0:breached"])
+        #expect(fired.alerts.first?.event.overdueSeconds == 5400)
+    }
+}

@@ -65,6 +65,20 @@ struct ValidationTests {
         #expect(problems(mutate { $0["id"] = "" }) == ["missing_field id"])
     }
 
+    @Test("Deeply nested JSON, invalid UTF-8 and non-object payloads are bad_json, not crashes")
+    func hostilePayloads() {
+        let deep = "{\"id\":" + String(repeating: "[", count: 30_000) + String(repeating: "]", count: 30_000) + "}"
+        #expect(problems(deep) == ["bad_json "])
+        var bytes = Array(Fixtures.validJSON.utf8)
+        bytes.insert(0xFF, at: 10)
+        guard case .failure(let report) = Ticket.validate(json: bytes, config: config) else {
+            Issue.record("expected failure"); return
+        }
+        #expect(report.error.code == .badJSON)
+        #expect(problems("\"just a string\"") == ["bad_json "])
+        #expect(problems("null") == ["bad_json "])
+    }
+
     @Test("Oversize payloads are rejected before parsing")
     func tooLarge() {
         let big = mutate { $0["details"] = String(repeating: "x", count: 70_000) }

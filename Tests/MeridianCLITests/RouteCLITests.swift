@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+/// Runs the built `meridian` binary (same lookup as HoursCLITests, kept separate to stay in my files).
+private enum RouteCLI {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    static let binary: String = {
+        if let path = ProcessInfo.processInfo.environment["MERIDIAN_BIN"] { return path }
+        let candidate = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("meridian").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            let c = bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("meridian").path
+            if FileManager.default.isExecutableFile(atPath: c) { return c }
+        }
+        return "\(root)/.build/debug/meridian"
+    }()
+
+    static func run(_ args: [String], stdin: String) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let temp = NSTemporaryDirectory() + "meridian-route-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: temp) }
+        let inPath = "\(temp)/stdin", outPath = "\(temp)/stdout", errPath = "\(temp)/stderr"
+        try stdin.write(toFile: inPath, atomically: false, encoding: .utf8)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        defer {
+            try? input.close()
+            try? output.close()
+            try? errors.close()
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = args
+        process.currentDirectoryURL = URL(fileURLWithPath: root)
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        return (status, try String(contentsOfFile: outPath, encoding: .utf8), try String(contentsOfFile: errPath, encoding: .utf8))
+    }
+}
+
+@Suite("meridian route and sla replay (the built binary, shipped config)")
+struct RouteCLITests {
+    static let ticket = """
+        {"id":"T-1","customer":"acme","plan":"enterprise","severity":"major","region":"emea",\
+        "created_at":"2026-11-27T17:50:00+01:00","subject":"Export fails","details":"Stops at 90%."}
+        """
+
+    @Test("route: Friday 17:50 Paris goes to amer, first response due Monday 09:50 Paris")
+    func route() async throws {
+        let r = try await RouteCLI.run(
+            ["route", "--config", "Config/meridian.yaml", "--at", "2026-11-27T17:50:00+01:00", "--live", "emea=3,amer=2"],
+            stdin: Self.ticket)
+        #expect(r.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(object["region"] as? String == "amer")
+        #expect(object["tier"] as? String == "l1")
+        #expect(object["reason"] as? String == "follow_the_sun")
+        #expect(object["first_response_due"] as? String == "2026-11-30T08:50:00Z")
+        #expect((object["warnings"] as? [Any])?.count == 4)
+    }
+
+    @Test("route: without live workers in amer the ticket waits for apac's opening")
+    func routeLive() async throws {
+        let r = try await RouteCLI.run(
+            ["route", "--config", "Config/meridian.yaml", "--at", "2026-11-27T17:50:00+01:00", "--live", "emea=3,amer=0,apac=1"],
+            stdin: Self.ticket)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(object["region"] as? String == "apac")
+        #expect(object["reason"] as? String == "follow_the_sun_next_opening")
+        #expect(object["queued_until"] as? String == "2026-11-30T01:00:00Z")
+    }
+
+    @Test("route: an invalid ticket prints the error object and exits 1")
+    func routeInvalid() async throws {
+        let r = try await RouteCLI.run(
+            ["route", "--config", "Config/meridian.yaml"], stdin: Self.ticket.replacingOccurrences(of: "\"T-1\"", with: "\"T 1\""))
+        #expect(r.status == 1)
+        #expect(r.stdout.hasPrefix(#"{"error":{"code":"bad_id","field":"id","#))
+    }
+
+    @Test("sla replay: clock states; a bad line names its number and processing continues")
+    func replay() async throws {
+        let log = """
+            {"ticket":"T-1","kind":"created","at":"2026-11-30T09:00:00+01:00","region":"emea","plan":"enterprise","severity":"major","home_region":"emea","created_at":"2026-11-30T09:00:00+01:00"}
+            {"ticket":"T-1","kind":"responded","at":"2026-11-30T09:40:00+01:00","region":"emea"}
+            {"ticket":"T-1","kind":"waiting_on_customer","at":"2026-11-30T10:00:00+01:00","region":"emea"}
+            not json
+            {"ticket":"T-1","kind":"customer_replied","at":"2026-12-01T09:00:00+01:00","region":"emea"}
+
+            """
+        let r = try await RouteCLI.run(
+            ["sla", "replay", "--config", "Config/meridian.yaml", "--at", "2026-12-01T12:00:00+01:00"], stdin: log)
+        #expect(r.status == 1)
+        #expect(r.stderr == "line 4: not a JSON object\n")
+        #expect(r.stdout == """
+            T-1 enterprise major l1 open handled-by emea | first_response met due 2026-11-30T10:00:00Z \
+            at 2026-11-30T08:40:00Z used 40m/2h | resolution running due 2026-12-03T11:00:00Z used 4h/24h
+
+            """)
+    }
+}
