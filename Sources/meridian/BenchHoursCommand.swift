@@ -161,6 +161,22 @@ func threadCPUNanoseconds() -> Double {
     return Double(ts.tv_sec) * 1e9 + Double(ts.tv_nsec)
 }
 
+/// The process's peak resident set size in KB (Linux `VmHWM` of `/proc/self/status`;
+/// 0 elsewhere). Counts this program's image only, not its parent's before `exec`.
+func peakResidentKB() -> Int {
+    let fd = open("/proc/self/status", O_RDONLY)
+    guard fd >= 0 else { return 0 }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+    guard n > 0 else { return 0 }
+    for line in buffer[0..<n].split(separator: UInt8(ascii: "\n")) where line.starts(with: Array("VmHWM:".utf8)) {
+        let digits = line.filter { $0 >= 48 && $0 <= 57 }
+        return Int(String(decoding: digits, as: UTF8.self)) ?? 0
+    }
+    return 0
+}
+
 /// Resident set size of the process in bytes (Linux `/proc/self/statm`; 0 elsewhere).
 func residentBytes() -> Int {
     let fd = open("/proc/self/statm", O_RDONLY)
