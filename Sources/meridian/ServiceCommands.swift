@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import MeridianServices
 import NATS
@@ -68,7 +69,16 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("heartbeat"), help: ArgumentHelp("Seconds between heartbeats.", valueName: "seconds"))
     var heartbeatSeconds: Double = 1
 
+    @Option(help: ArgumentHelp(
+        "POST each assignment's JSON to this URL instead of printing it (any 2xx accepts it).", valueName: "url"))
+    var webhook: String?
+
     func validate() throws {
+        if let webhook {
+            guard let url = URL(string: webhook), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw ValidationError("--webhook: \"\(webhook)\" is not an http(s) URL")
+            }
+        }
         if let node, NodeID.isValidToken(node) == false {
             throw ValidationError("--node: \"\(node)\" must be letters, digits, - or _ (it is a NATS subject token)")
         }
@@ -90,6 +100,8 @@ struct WorkerCommand: AsyncParsableCommand {
             connection: connection, config: config, clock: SystemClock(),
             options: WorkerOptions(region: regionID, node: NodeID(name),
                                    heartbeatInterval: .milliseconds(Int64(heartbeatSeconds * 1000))),
+            team: webhook.flatMap { URL(string: $0) }.map { WebhookChannel(url: $0) as any TeamChannel }
+                ?? StandardOutputChannel(),
             streams: streamOptions.streams, logger: logger)
         try await runUntilSignalled(worker, connection: connection, logger: logger)
     }

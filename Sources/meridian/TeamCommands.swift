@@ -240,18 +240,6 @@ enum InboxTable {
     }
 }
 
-/// Writes one line to standard output at once (unbuffered), for followers like `tail`.
-func writeLine(_ line: String) {
-    var text = line + "\n"
-    text.withUTF8 { bytes in
-        var written = 0
-        while written < bytes.count {
-            let n = write(1, bytes.baseAddress! + written, bytes.count - written)
-            if n > 0 { written += n } else if n < 0, errno == EINTR { continue } else { return }
-        }
-    }
-}
-
 /// `meridian submit`: sends tickets (JSON, one per line) to the routers.
 struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
