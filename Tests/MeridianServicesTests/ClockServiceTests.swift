@@ -51,7 +51,9 @@ struct ClockServiceTests {
         #expect(r2[1].overdueSeconds == 0)
         // nothing for the first response, ever. (Its resolution clock, 24 business hours, is far off.)
         #expect(try await Self.alerts(h, "R-1").isEmpty)
-        #expect(try await h.events("meridian.events.emea.*.R-1").map(\.kind) == [.created, .routed, .assigned, .responded])
+        let r1Log = try await h.events("meridian.events.emea.*.R-1").map(\.kind)
+        #expect(Set(r1Log) == [.created, .routed, .assigned, .responded])
+        #expect(r1Log.count == 4)
         await h.stop()
     }
 

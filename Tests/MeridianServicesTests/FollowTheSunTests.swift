@@ -82,7 +82,11 @@ struct FollowTheSunTests {
             try await h.events("meridian.events.emea.assigned.F-1").count == 2
         }
         let log = try await h.events("meridian.events.emea.*.F-1")
-        #expect(log.map(\.kind) == [.created, .routed, .assigned, .handedOff, .assigned])
+        // `assigned` by amer may precede `routed` (the router stores `routed` after the work item).
+        #expect(log.count == 5)
+        #expect(log.first?.kind == .created)
+        #expect(Set(log[1...2].map(\.kind)) == [.routed, .assigned])
+        #expect(log[3...].map(\.kind) == [.handedOff, .assigned])
         #expect(log.compactMap(\.node) == ["amer-1", "apac-1"])
         try await waitUntil("router sees apac handling F-1") { router.handling(of: "F-1")?.region == "apac" }
         #expect(router.handling(of: "F-0")?.region == "amer")

@@ -72,8 +72,9 @@ extension ServiceHarness {
     /// Waits until the intake stream exists (a router created it).
     func waitForStreams() async throws {
         try await waitUntil("streams") {
-            (try? await js.streamInfo(MeridianStreams.intake)) != nil
-                && (try? await js.streamInfo(MeridianStreams.events)) != nil
+            let intake = try? await js.streamInfo(MeridianStreams.intake)
+            let events = try? await js.streamInfo(MeridianStreams.events)
+            return intake != nil && events != nil
         }
     }
 }

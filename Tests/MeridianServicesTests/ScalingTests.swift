@@ -19,23 +19,30 @@ struct ScalingTests {
 
         let count = 300
         let ids = (0..<count).map { "S-\(1000 + $0)" }
-        let replies = Atomic<Int>(0)
-        let routed = try await withThrowingTaskGroup(of: String.self) { group in
-            for id in ids {
+        let repliesSeen = Counter()
+        // 24 clients submit at once. (Not 300: each NATS request holds one of the NATS module's 256
+        // blocking threads until its reply, and the services in this process need those threads too.)
+        let clients = 24
+        let routed = try await withThrowingTaskGroup(of: [String].self) { group in
+            for client in 0..<clients {
                 group.addTask {
-                    defer { replies.add(1, ordering: .relaxed) }
-                    return try await h.connection.request(
-                        Subjects.intake, payload: ServiceFixtures.ticketJSON(id, createdAt: "2026-11-24T09:00:00Z"),
-                        timeout: .seconds(60)
-                    ).string
+                    var replies: [String] = []
+                    for id in stride(from: client, to: count, by: clients).map({ ids[$0] }) {
+                        defer { repliesSeen.add() }
+                        replies.append(try await h.connection.request(
+                            Subjects.intake, payload: ServiceFixtures.ticketJSON(id, createdAt: "2026-11-24T09:00:00Z"),
+                            timeout: .seconds(60)
+                        ).string)
+                    }
+                    return replies
                 }
             }
             // Scale up while the tickets are coming in.
-            try await waitUntil(timeout: .seconds(60), "first replies") { replies.load(ordering: .relaxed) >= 30 }
+            try await waitUntil(timeout: .seconds(60), "first replies") { repliesSeen.value >= 30 }
             try await h.startWorker("emea", node: "emea-2", teamTime: teamTime)
             try await h.startWorker("emea", node: "emea-3", teamTime: teamTime)
             var all: [String] = []
-            for try await reply in group { all.append(reply) }
+            for try await replies in group { all += replies }
             return all
         }
         #expect(routed.count == count)
@@ -59,4 +66,10 @@ struct ScalingTests {
         #expect(Set(assigned.map(\.ticket)).count == count)
         await h.stop()
     }
+}
+
+final class Counter: Sendable {
+    private let count = Atomic<Int>(0)
+    func add() { count.add(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
 }
