@@ -103,17 +103,27 @@ public final class WorkerService: Service {
         try connection.publish(Subjects.node(region, options.node), payload: try JSONCoding.encode(beat))
     }
 
+    /// Beats every `heartbeatInterval` with the last known backlog. The backlog is refreshed by a
+    /// separate loop: a slow JetStream API (a busy server, a leader election) must not delay the
+    /// beats, or routers count a healthy node as gone after 3 intervals.
     private func heartbeat(_ consumers: [PullConsumer]) async {
-        while !Task.isCancelled {
-            var pending = 0
-            for consumer in consumers {
-                if let info = try? await consumer.info() { pending += Int(info.pending) }
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    var pending = 0
+                    for consumer in consumers {
+                        if let info = try? await consumer.info() { pending += Int(info.pending) }
+                    }
+                    self.backlog.store(pending, ordering: .relaxed)
+                    try? await Task.sleep(for: self.options.heartbeatInterval)
+                }
             }
-            backlog.store(pending, ordering: .relaxed)
-            do { try sendHeartbeat(.up) } catch {
-                logger.warning("heartbeat not sent", metadata: ["error": "\(error)"])
+            while !Task.isCancelled {
+                do { try sendHeartbeat(.up) } catch {
+                    logger.warning("heartbeat not sent", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: options.heartbeatInterval)
             }
-            try? await Task.sleep(for: options.heartbeatInterval)
         }
     }
 
