@@ -225,11 +225,26 @@ public final class WorkerService: Service {
 
     // MARK: - Inbox
 
+    /// Answers with the open tickets, most urgent first, and their count in the header
+    /// `Meridian-Open-Tickets`. A region can hold more than one NATS message carries (max_payload,
+    /// 1 MB by default, is about 2,000 tickets): then the answer is the most urgent ones that fit.
     private func answerInbox(_ subscription: NATSSubscription) async {
         for await request in subscription {
-            let open = clocks.openTickets(at: clock.now())
-            let payload = (try? JSONCoding.encode(open)) ?? Array("[]".utf8)
-            try? connection.respond(to: request, payload: payload)
+            var open = clocks.openTickets(at: clock.now())
+            var headers = NATSHeaders()
+            headers.add("Meridian-Open-Tickets", "\(open.count)")
+            while true {
+                let payload = (try? JSONCoding.encode(open)) ?? Array("[]".utf8)
+                do {
+                    try connection.respond(to: request, payload: payload, headers: headers)
+                } catch where error.status == .maxPayload && open.count > 1 {
+                    open.removeLast(open.count / 2)
+                    continue
+                } catch {
+                    logger.warning("could not answer an inbox request", metadata: ["error": "\(error)"])
+                }
+                break
+            }
         }
     }
 }

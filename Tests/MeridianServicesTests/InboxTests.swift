@@ -60,4 +60,42 @@ struct InboxTests {
         #expect(inbox.map(\.phase) == [.open, .open, .open, .open, .open, .waiting])
         await h.stop()
     }
+
+    /// 3,000 open tickets take about 1.4 MB of JSON, more than one NATS message may carry
+    /// (max_payload, 1 MB by default): the inbox answers with the most urgent that fit, and says
+    /// how many are open in the `Meridian-Open-Tickets` header.
+    @Test("an inbox larger than one NATS message answers with the most urgent tickets and the total")
+    func inboxLargerThanAMessage() async throws {
+        let h = try await ServiceHarness(name: "inbox-large", start: Self.t("2026-11-24T09:00:00Z"))
+        let worker = try await h.startWorker("emea", node: "emea-1")
+        try await h.waitForStreams()
+        let count = 3000
+        // `created` events are enough for a node to keep a clock. Ticket i is created i seconds
+        // before 09:00Z, so the higher i, the more urgent.
+        let publisher = try h.js.makeAsyncPublisher()
+        for i in 0..<count {
+            let json = ServiceFixtures.ticketJSON("L-\(10_000 + i)", createdAt: (Self.t("2026-11-24T09:00:00Z") + Int64(-i)).iso8601)
+            guard case .success(let ticket) = Ticket.validate(json: json, config: ServiceFixtures.config) else {
+                Issue.record("fixture ticket invalid")
+                return
+            }
+            let event = TicketEvent.created(ticket)
+            try await publisher.publish(event.subject, payload: Array(event.jsonString.utf8), messageID: event.messageID)
+        }
+        #expect(await publisher.complete().acknowledged == count)
+        try await waitUntil("the node holds every clock") { worker.clocks.count == count }
+
+        let reply = try await h.connection.request(Subjects.inbox("emea"), timeout: .seconds(10))
+        let inbox = try JSONCoding.decode([TicketClockStatus].self, from: reply.payload)
+        #expect(reply.headers["Meridian-Open-Tickets"] == "\(count)")
+        #expect(inbox.count > 0)
+        #expect(inbox.count < count)
+        #expect(reply.payload.count <= 1_048_576)
+        // The most urgent first: the oldest ticket, created 09:00Z - 2999 s, 50% at 10:00Z - 2999 s.
+        #expect(inbox.first?.ticket == "L-12999")
+        #expect(inbox.first?.nextDeadline == Self.t("2026-11-24T10:00:00Z") + -2999)
+        let all = worker.clocks.openTickets(at: h.clock.now())
+        #expect(inbox.map(\.ticket) == Array(all.prefix(inbox.count).map(\.ticket)))
+        await h.stop()
+    }
 }
