@@ -129,4 +129,37 @@ struct ClockServiceTests {
         #expect(alerts[2].overdueSeconds == 0)
         await h.stop()
     }
+
+    @Test("L1's 8 business hours pass: one automatic escalation (two nodes fire it) and the router gives the work to emea's L2")
+    func automaticEscalationToTheNextTier() async throws {
+        let h = try await ServiceHarness(name: "clock-escalate", start: Self.t("2026-11-24T09:00:00Z"))
+        let router = h.startRouter()
+        let worker = try await h.startWorker("emea", node: "emea-1")
+        try await h.startWorker("emea", node: "emea-2")
+        try await waitUntil("two emea workers") { router.liveLoads()["emea"]?.liveWorkers == 2 }
+        _ = try await h.submit(ServiceFixtures.ticketJSON("E-1", createdAt: "2026-11-24T09:00:00Z"))
+        try await waitUntil("assigned at L1") { h.delivered.count == 1 }
+        #expect(h.delivered[0].work.tier == .l1)
+
+        // 8 business hours at L1 from 10:00 Paris: 18:00 Paris, emea's closing (17:00Z).
+        h.clock.advance(to: Self.t("2026-11-24T17:00:00Z"))
+        try await waitUntil("L2 got the work") { h.delivered.count == 2 }
+        let l2 = h.delivered[1]
+        #expect(l2.work.ticket.id == "E-1")
+        #expect(l2.work.region == "emea")
+        #expect(l2.work.tier == .l2)
+        #expect(l2.work.reason == "next_tier_same_region")
+        let escalations = try await h.events("meridian.events.emea.escalated.E-1")
+        #expect(escalations.count == 1)
+        #expect(escalations.first?.tier == .l2)
+        #expect(escalations.first?.automatic == true)
+        #expect(escalations.first?.at == Self.t("2026-11-24T17:00:00Z"))
+        try await waitUntil("the node's clock is at L2") { worker.clocks.clock("E-1")?.tier == .l2 }
+        try await waitUntil("L2 assignment recorded") {
+            try await h.events("meridian.events.emea.assigned.E-1").count == 2
+        }
+        #expect(try await h.events("meridian.events.emea.assigned.E-1").map(\.tier) == [.l1, .l2])
+        #expect(h.delivered.count == 2)
+        await h.stop()
+    }
 }

@@ -17,14 +17,19 @@ struct FollowTheSunTests {
         let amerClosing = Self.t("2026-11-24T22:00:00Z")
         let h = try await ServiceHarness(name: "sun", start: start, config: SunFixtures.config)
         let router = h.startRouter()
+        // A second router on its own connection: both hand off at the closing; the log and the work
+        // queue keep each handoff once (message ids `<ticket>:handoff:<closing>`).
+        let second = h.startRouterTask(ownConnection: try await h.newConnection()).router
         try await h.startWorker("amer", node: "amer-1")
         try await h.startWorker("apac", node: "apac-1")
         try await waitUntil("amer and apac workers live") {
             let live = router.liveLoads()
+            let other = second.liveLoads()
             return live["amer"]?.liveWorkers == 1 && live["apac"]?.liveWorkers == 1
+                && other["amer"]?.liveWorkers == 1 && other["apac"]?.liveWorkers == 1
         }
-        // The router's three closing timers (emea, amer, apac) are armed before time moves.
-        try await waitUntil("closing timers armed") { h.clock.sleeperCount == 3 }
+        // Each router's three closing timers (emea, amer, apac) are armed before time moves.
+        try await waitUntil("closing timers armed") { h.clock.sleeperCount == 6 }
 
         // F-0: answered before amer closes, so it stays. Created first: were it (wrongly) handed off,
         // its event would be stored before F-1's.
@@ -55,7 +60,9 @@ struct FollowTheSunTests {
         // The router's projection follows the log in order: once it knows a ticket created after the
         // response, it has applied the response too.
         _ = try await h.submit(ServiceFixtures.ticketJSON("P-2", plan: "premium", createdAt: "2026-11-24T18:00:00Z"))
-        try await waitUntil("router projection caught up") { router.handling(of: "P-2") != nil }
+        try await waitUntil("router projections caught up") {
+            router.handling(of: "P-2") != nil && second.handling(of: "P-2") != nil
+        }
         #expect(router.handling(of: "F-1")?.region == "amer")
 
         h.clock.advance(to: amerClosing)
@@ -86,9 +93,15 @@ struct FollowTheSunTests {
         #expect(log.count == 5)
         #expect(log.first?.kind == .created)
         #expect(Set(log[1...2].map(\.kind)) == [.routed, .assigned])
-        #expect(log[3...].map(\.kind) == [.handedOff, .assigned])
-        #expect(log.compactMap(\.node) == ["amer-1", "apac-1"])
-        try await waitUntil("router sees apac handling F-1") { router.handling(of: "F-1")?.region == "apac" }
+        // Likewise the handoff's work item is published before its `handed_off` event.
+        #expect(Set(log[3...].map(\.kind)) == [.handedOff, .assigned])
+        #expect(log.filter { $0.kind == .assigned }.compactMap(\.node) == ["amer-1", "apac-1"])
+        try await waitUntil("routers see apac handling F-1") {
+            router.handling(of: "F-1")?.region == "apac" && second.handling(of: "F-1")?.region == "apac"
+        }
+        #expect(h.delivered.count == 3)
+        // Left in the queue: only P-1 and P-2, waiting for emea (no emea worker runs here).
+        #expect(try await h.js.streamInfo(MeridianStreams.work).messages == 2)
         #expect(router.handling(of: "F-0")?.region == "amer")
         await h.stop()
     }
