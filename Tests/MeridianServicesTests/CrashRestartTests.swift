@@ -19,9 +19,10 @@ struct CrashRestartTests {
     }
 
     /// A worker holding 1,000 open clocks is SIGKILLed; 200 of them have their first-response due
-    /// instants over the next seconds (`roundtheclock` counts 1 hour on 24x7, and the tickets were
-    /// created just under an hour ago). A new worker rebuilds the same 1,000 due times from the log
-    /// and publishes each breach that came due while no worker was up, once.
+    /// instants over the next seconds (`roundtheclock` counts 1 hour on 24x7, and those tickets were
+    /// created just under an hour ago; they are submitted once the node holds the other 800, so that
+    /// a slow machine still kills it before they come due). A new worker rebuilds the same 1,000 due
+    /// times from the log and publishes each breach that came due while no worker was up, once.
     @Test("SIGKILL a worker holding 1,000 clocks; a new one rebuilds the same due times and fires the missed breaches once")
     func workerKilledAndReplaced() async throws {
         let h = try await ServiceHarness(name: "crash-worker", start: SystemClock().now(), config: SunFixtures.config)
@@ -36,13 +37,24 @@ struct CrashRestartTests {
             try await h.waitForStreams()
 
             let count = 1000, dueSoon = 200
-            let t0 = SystemClock().now()
-            // Ticket i: due t0+15s … t0+24s (20 a second) for i < 200, else hours away.
-            func due(_ i: Int) -> Instant { i < dueSoon ? t0 + Int64(15 + i / 20) : t0 + Int64(7200 + i) }
             func id(_ i: Int) -> String { "K-\(10_000 + i)" }
-            try await h.enqueue((0..<count).map { i in
-                Self.ticket(id(i), plan: "roundtheclock", severity: "critical", createdAt: due(i) + -3600)
-            })
+            func enqueue(_ range: Range<Int>, due: (Int) -> Instant) async throws {
+                try await h.enqueue(range.map { i in
+                    Self.ticket(id(i), plan: "roundtheclock", severity: "critical", createdAt: due(i) + -3600)
+                })
+            }
+            // Tickets 200..<1000: due in about two hours.
+            let t0 = SystemClock().now()
+            let dueLater = { (i: Int) in t0 + Int64(7200 + i) }
+            try await enqueue(dueSoon..<count, due: dueLater)
+            try await waitUntil(timeout: .seconds(30), "worker 1 holds 800 clocks") {
+                beats["emea-p1"]?.clocks == count - dueSoon
+            }
+            // Tickets 0..<200: due 10 to 19 seconds from now, 20 a second.
+            let t1 = SystemClock().now()
+            let dueSoonAt = { (i: Int) in t1 + Int64(10 + i / 20) }
+            func due(_ i: Int) -> Instant { i < dueSoon ? dueSoonAt(i) : dueLater(i) }
+            try await enqueue(0..<dueSoon, due: dueSoonAt)
             try await waitUntil(timeout: .seconds(30), "worker 1 holds 1,000 clocks") {
                 beats["emea-p1"]?.clocks == count
             }
@@ -54,7 +66,7 @@ struct CrashRestartTests {
             try #require(killedAt < due(0), "worker 1 was ready only at \(killedAt), after the first due \(due(0))")
 
             // Down until about half of the 200 have come due.
-            try await waitUntil(timeout: .seconds(30), "time passes") { SystemClock().now() >= t0 + 20 }
+            try await waitUntil(timeout: .seconds(30), "time passes") { SystemClock().now() >= t1 + 15 }
             let restartedAt = SystemClock().now()
             try procs.start("worker-2", ["worker"] + common + ["--region", "emea", "--node", "emea-p2"])
             let missed = (0..<dueSoon).filter { due($0) > killedAt && due($0) <= restartedAt }
