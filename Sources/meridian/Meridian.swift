@@ -11,6 +11,7 @@ struct Meridian: AsyncParsableCommand {
             Bench.self,
             Route.self,
             SLA.self,
+            Demo.self,
         ]
     )
 }
