@@ -91,7 +91,8 @@ public struct DemoSummary: Sendable, Hashable {
         lines.append("  handoffs at closing: \(totalHandoffs)" + (routes.isEmpty ? "" : " (\(routes))"))
         lines.append("  escalations: \(manualEscalations + automaticEscalations) "
                      + "(manual \(manualEscalations), automatic \(automaticEscalations))")
-        lines.append("  alerts: \(warnings) warnings, \(firstResponseBreaches + resolutionBreaches) breaches "
+        let breaches = firstResponseBreaches + resolutionBreaches
+        lines.append("  alerts: \(warnings) warning\(warnings == 1 ? "" : "s"), \(breaches) breach\(breaches == 1 ? "" : "es") "
                      + "(first response \(firstResponseBreaches), resolution \(resolutionBreaches))")
         lines.append("  resolved: \(resolved)")
         return lines

@@ -98,18 +98,23 @@ struct Demo: AsyncParsableCommand {
         }
         // SIGINT / SIGTERM stop the run early: it still prints the table and stops the server.
         let signals = SignalWaiter([SIGINT, SIGTERM])
+        let interrupted: Int32?
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await simulation.run() }
+            interrupted = try await withThrowingTaskGroup(of: Int32?.self) { group in
                 group.addTask {
-                    if let signal = await signals.next() {
-                        printError("demo: signal \(signal), stopping")
-                    }
+                    try await simulation.run()
+                    return nil
+                }
+                group.addTask {
+                    guard let signal = await signals.next() else { return nil }
+                    printError("demo: \(signal == SIGINT ? "SIGINT" : "SIGTERM"), stopping")
+                    return signal
                 }
                 // Whichever ends first (the run, or a signal) ends the other.
-                try await group.next()
+                let first = try await group.next() ?? nil
                 group.cancelAll()
                 try await group.waitForAll()
+                return first
             }
         } catch {
             printError("error: \(error)")
@@ -118,6 +123,10 @@ struct Demo: AsyncParsableCommand {
         guard simulation.summary != nil else {
             printError("error: the demo ended without a summary")
             throw ExitCode(1)
+        }
+        if let signal = interrupted {
+            // Stopped by a signal: the table is printed; exit as the shell expects (128 + signal).
+            throw ExitCode(128 + signal)
         }
     }
 }
