@@ -324,12 +324,13 @@ public struct DemoError: Error, CustomStringConvertible, Sendable {
 /// generator seeded with the run's seed and the work item id.
 ///
 /// - L1 work: about 8% is never picked up; most first responses come at 10–55% of the plan's
-///   target, about 1 in 4 at 130–220% (a breach). A follow-the-sun ticket that cannot be answered
+///   target (of 8 hours for longer targets), about 1 in 4 at 130–220% of the target (a breach). A follow-the-sun ticket that cannot be answered
 ///   before the region closes is left for the handoff. Responses keep 20 simulated minutes away
 ///   from the due instant, so that real-time jitter does not change which side of it they land.
 /// - After the response: 20% wait on the customer (who replies 1–6 hours later), 10% are escalated
 ///   by hand to L2, the rest are resolved 30 minutes to 3 business hours later.
-/// - L2/L3 work: answered 1–6 business hours later if it was not, and resolved 2–10 business hours later.
+/// - L2/L3 work: if nobody answered yet, answered 30 minutes to 2 hours before or after the due
+///   instant (a coin toss); resolved 2–10 business hours later.
 final class DemoAgents: Sendable {
     let config: MeridianConfig
     let clock: any ServiceClock
@@ -373,7 +374,9 @@ final class DemoAgents: Sendable {
         let work = assignment.work
         let ticket = work.ticket
         guard let calendar = config.calendars[work.region], let policy = config.plans[ticket.plan] else { return }
-        var rng = DemoRandom(seed: seed, key: work.workID)
+        // Escalation work ids carry a stream sequence: key those by ticket and tier instead.
+        let escalation = work.workID.contains(":escalation:")
+        var rng = DemoRandom(seed: seed, key: escalation ? "\(ticket.id):\(work.tier.rawValue)" : work.workID)
         let begin = calendar.nextOpening(after: Self.workStart(assignment))
         let agent = "\(work.region)-agent-\(rng.int(1...6))"
         let home = ticket.region
@@ -381,10 +384,13 @@ final class DemoAgents: Sendable {
         if work.tier != .l1 || tracker.hasResponse(ticket.id) {
             var t = begin
             if !tracker.hasResponse(ticket.id) {
-                // Escalated before anyone answered: L2 answers within 1-6 business hours.
-                t = calendar.add(begin, seconds: rng.int(3600...6 * 3600))
-                if let due = tracker.firstResponseDue(ticket.id), abs(t - due) < 1200 {
-                    t = calendar.nextOpening(after: due + 1200)
+                // Escalated before anyone answered: L2 answers half an hour to two hours before
+                // or after the due instant (a coin toss), an outcome no real-time jitter changes.
+                let k = rng.int(1800...7200)
+                if let due = tracker.firstResponseDue(ticket.id) ?? work.firstResponseDue {
+                    t = max(rng.unit() < 0.5 ? due - k : due + k, clock.now())
+                } else {
+                    t = calendar.add(begin, seconds: k)
                 }
                 guard await post(.responded, ticket.id, at: t, home: home, node: assignment.node, agent: agent) else { return }
             }
@@ -397,7 +403,9 @@ final class DemoAgents: Sendable {
         if roll < 0.08 { return }  // nobody picks it up
         let target = policy.target(.firstResponse, severity: ticket.severity)
         let fraction = roll < 0.75 ? 0.1 + 0.45 * rng.unit() : 1.3 + 0.9 * rng.unit()
-        var respondAt = calendar.add(begin, seconds: max(300, Int64(Double(target) * fraction)))
+        // On time: within a share of the target, and of a working day for long targets.
+        let scale = roll < 0.75 ? min(target, 8 * 3600) : target
+        var respondAt = calendar.add(begin, seconds: max(300, Int64(Double(scale) * fraction)))
         if let due = tracker.firstResponseDue(ticket.id) ?? work.firstResponseDue, abs(respondAt - due) < 1200 {
             respondAt = calendar.nextOpening(after: due + 1200)
         }
