@@ -1,4 +1,3 @@
-import Foundation
 public import NATS
 public import TicketRouting
 
@@ -21,26 +20,11 @@ public struct EventLog: Sendable {
     }
 
     /// The last event stored on exactly `subject`, e.g. `meridian.events.emea.routed.T-1`.
-    /// - Returns: nil when there is none.
+    /// - Returns: nil when there is none (or it does not decode).
     public func last(on subject: String) async throws(NATSError) -> TicketEvent? {
-        let request = Array(#"{"last_by_subj":"\#(subject)"}"#.utf8)
-        let reply = try await jetStream.connection.request(
-            "$JS.API.STREAM.MSG.GET.\(MeridianStreams.events)", payload: request, timeout: jetStream.options.apiTimeout)
-        struct Response: Decodable {
-            struct Message: Decodable { var data: String? }
-            struct Failure: Decodable { var code: Int; var err_code: Int?; var description: String? }
-            var message: Message?
-            var error: Failure?
+        guard let message = try await jetStream.lastMessage(stream: MeridianStreams.events, subject: subject) else {
+            return nil
         }
-        guard let response = try? JSONDecoder().decode(Response.self, from: Data(reply.payload)) else {
-            throw NATSError(status: .error, text: "unreadable reply to a message get on \(subject)")
-        }
-        if let error = response.error {
-            if error.code == 404 { return nil }
-            throw NATSError(status: .error, jetStreamCode: error.err_code,
-                            text: "message get on \(subject): \(error.description ?? "error \(error.code)")")
-        }
-        guard let data = response.message?.data.flatMap({ Data(base64Encoded: $0) }) else { return nil }
-        return try? TicketEvent.decode(json: data)
+        return try? TicketEvent.decode(json: message.payload)
     }
 }

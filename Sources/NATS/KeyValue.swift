@@ -287,7 +287,8 @@ public final class KeyValueWatch: AsyncSequence, Sendable {
 }
 
 extension JetStream {
-    /// Creates a key-value bucket, or binds to it if it exists.
+    /// Creates a key-value bucket, or binds to it if it exists (with its existing configuration,
+    /// if that differs: a bucket is never deleted or re-created).
     public func createKeyValue(_ config: KeyValueConfig) async throws(NATSError) -> KeyValueBucket {
         try await BlockingPool.shared.run { () throws(NATSError) -> KeyValueBucket in
             let arena = CStringArena()
@@ -302,7 +303,15 @@ extension JetStream {
             c.StorageType = config.storage == .file ? js_FileStorage : js_MemoryStorage
             var kv: OpaquePointer? = nil
             let s = withExtendedLifetime(arena) { js_CreateKeyValue(&kv, self.js, &c) }
-            try check(s, "creating key-value bucket \(config.bucket)")
+            if s != NATS_OK {
+                let error = NATSError.fromLastError(s, context: "creating key-value bucket \(config.bucket)")
+                // It exists with another configuration: bind to it as it is (never delete a bucket).
+                var existing: OpaquePointer? = nil
+                if js_KeyValue(&existing, self.js, config.bucket) == NATS_OK, let existing {
+                    return KeyValueBucket(name: config.bucket, jetStream: self, kv: existing)
+                }
+                throw error
+            }
             return KeyValueBucket(name: config.bucket, jetStream: self, kv: kv!)
         }
     }

@@ -249,13 +249,14 @@ public final class NATSConnection: Sendable {
         try check(natsOptions_SetErrorHandler(opts, errorCallback, closure))
         try check(natsOptions_SetLameDuckModeCB(opts, lameDuckCallback, closure))
         if options.retryOnFailedConnect {
+            // No connected-callback: cnats retries inside natsConnection_Connect (on this pool thread).
             try check(natsOptions_SetRetryOnFailedConnect(opts, true, nil, nil))
+            try check(natsOptions_SetMaxReconnect(opts, Int32(clamping: reconnect.maxAttempts ?? -1)))
         }
         // The +1 owned by cnats' callbacks; the closed callback releases it.
         _ = Unmanaged.passRetained(hub)
         var nc: OpaquePointer? = nil
         let s = natsConnection_Connect(&nc, opts)
-        if s == NATS_NOT_YET_CONNECTED, let nc { return nc }   // retrying in the background
         if s != NATS_OK {
             // No callback runs for a connection that never connected.
             let error = NATSError.fromLastError(s, context: "connecting to \(options.servers.joined(separator: ","))")

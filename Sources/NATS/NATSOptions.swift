@@ -90,7 +90,10 @@ public struct NATSOptions: Sendable {
     public var connectTimeout: Duration
     /// Reconnection policy once connected.
     public var reconnect: NATSReconnectPolicy
-    /// Keep retrying in the background when the very first connect fails (instead of throwing).
+    /// When the very first connect fails, keep retrying with the reconnect policy's delays:
+    /// ``NATSConnection/connect(_:logger:)`` then returns once a server answers (or throws when
+    /// `reconnect.maxAttempts` passes are exhausted; with `nil` it waits for good). Default false:
+    /// fail at once.
     public var retryOnFailedConnect: Bool
     /// Interval of client PINGs; a dead server is detected after `maxPingsOut` unanswered pings.
     public var pingInterval: Duration

@@ -58,6 +58,8 @@ public struct TicketEvent: Codable, Hashable, Sendable {
     public var threshold: Double?
     public var due: Instant?
     public var overdueSeconds: Int64?
+    /// A free-text note from the team (`meridian ticket respond T-1 --note "..."`).
+    public var note: String?
 
     public init(
         ticket: TicketID, kind: Kind, at: Instant, region: RegionID,
@@ -95,6 +97,7 @@ public struct TicketEvent: Codable, Hashable, Sendable {
         case toRegion = "to_region"
         case tier, reason, node, assignee, automatic, calendar, clock, cycle, threshold, due
         case overdueSeconds = "overdue_seconds"
+        case note
     }
 
     // MARK: Constructors

@@ -51,11 +51,16 @@ struct RegionOptions: ParsableArguments {
 
 /// Writes a line to standard error.
 func printError(_ line: String) {
+    writeLine(line, to: 2)
+}
+
+/// Writes one line to a file descriptor at once (unbuffered): standard output by default.
+func writeLine(_ line: String, to fd: Int32 = 1) {
     var text = line + "\n"
     text.withUTF8 { bytes in
         var written = 0
         while written < bytes.count {
-            let n = write(2, bytes.baseAddress! + written, bytes.count - written)
+            let n = write(fd, bytes.baseAddress! + written, bytes.count - written)
             if n > 0 { written += n } else if n < 0, errno == EINTR { continue } else { return }
         }
     }

@@ -83,7 +83,7 @@ struct Demo: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             url = server!.url
-            FileHandle.standardOutput.write(Data("started nats-server at \(url) (stopped at the end)\n".utf8))
+            writeLine("started nats-server at \(url) (stopped at the end)")
         }
         defer { server?.shutdown() }
 
@@ -93,9 +93,7 @@ struct Demo: AsyncParsableCommand {
             // A shared server keeps earlier runs' tickets: give this run's ids their own prefix.
             options.idPrefix = "D\(String(UInt32(Date().timeIntervalSince1970) % 0xFFFFF, radix: 36, uppercase: true))"
         }
-        let simulation = DemoSimulation(options: options) { line in
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
-        }
+        let simulation = DemoSimulation(options: options) { line in writeLine(line) }
         // SIGINT / SIGTERM stop the run early: it still prints the table and stops the server.
         let signals = SignalWaiter([SIGINT, SIGTERM])
         let interrupted: Int32?

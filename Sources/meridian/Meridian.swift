@@ -11,6 +11,12 @@ struct Meridian: AsyncParsableCommand {
             Bench.self,
             Route.self,
             SLA.self,
+            RouterCommand.self,
+            WorkerCommand.self,
+            TailCommand.self,
+            TicketCommand.self,
+            InboxCommand.self,
+            SubmitCommand.self,
             Demo.self,
         ]
     )

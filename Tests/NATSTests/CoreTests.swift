@@ -170,6 +170,21 @@ struct CoreTests {
         #expect(clock.now - start < .seconds(5))
     }
 
+    @Test("retryOnFailedConnect: connect waits for a server that starts later")
+    func retryOnFailedConnect() async throws {
+        let port = try LoopbackProbe.reservePorts(1)[0]
+        let connecting = Task {
+            try await NATSConnection.connect(NATSOptions(servers: ["nats://127.0.0.1:\(port)"], retryOnFailedConnect: true))
+        }
+        try await Task.sleep(for: .milliseconds(300))   // the server comes up later, on purpose
+        let server = try await NATSServer.start(.init(serverName: "core-late", port: port))
+        defer { server.shutdown() }
+        let nc = try await connecting.value
+        #expect(nc.status == .connected)
+        #expect(nc.connectedURL == server.url)
+        await nc.close()
+    }
+
     @Test("a listener that never speaks NATS: connect gives up after the configured timeout")
     func connectTimeout() async throws {
         let listener = try SilentListener()

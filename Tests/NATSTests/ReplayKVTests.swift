@@ -169,6 +169,12 @@ struct ReplayKVTests {
         #expect(try await kv.get("emea.n1") == nil)
         let bound = try await js.keyValue("nodes")
         #expect(try await bound.get("emea.n2")?.string == "up")
+        let again = try await js.createKeyValue(KeyValueConfig(bucket: "nodes", history: 5))
+        #expect(try await again.get("emea.n2")?.string == "up")
+        let otherConfig = try await js.createKeyValue(KeyValueConfig(bucket: "nodes", history: 1))
+        #expect(try await otherConfig.get("emea.n2")?.revision == 3)
+        let missing = await #expect(throws: NATSError.self) { _ = try await js.keyValue("absent") }
+        #expect(missing?.status == .notFound)
     }
 
     @Test("KV watch sees current values, then puts and deletes")
