@@ -17,6 +17,7 @@ struct Meridian: AsyncParsableCommand {
             TicketCommand.self,
             InboxCommand.self,
             SubmitCommand.self,
+            Demo.self,
         ]
     )
 }
