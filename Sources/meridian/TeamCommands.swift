@@ -219,6 +219,9 @@ struct InboxCommand: AsyncParsableCommand {
         }
         let open = try JSONCoding.decode([TicketClockStatus].self, from: reply.payload)
         print(InboxTable.render(open, now: SystemClock().now()))
+        if let total = reply.headers["Meridian-Open-Tickets"].flatMap({ Int($0) }), total > open.count {
+            print("(the \(open.count) most urgent of \(total) open tickets)")
+        }
     }
 }
 
