@@ -71,7 +71,8 @@ let package = Package(
         .testTarget(
             name: "MeridianServicesTests",
             dependencies: [
-                "MeridianServices", "MeridianTesting",
+                // The crash tests run the built `meridian` binary as processes.
+                "meridian", "MeridianServices", "MeridianTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
