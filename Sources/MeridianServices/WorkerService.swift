@@ -103,17 +103,27 @@ public final class WorkerService: Service {
         try connection.publish(Subjects.node(region, options.node), payload: try JSONCoding.encode(beat))
     }
 
+    /// Beats every `heartbeatInterval` with the last known backlog. The backlog is refreshed by a
+    /// separate loop: a slow JetStream API (a busy server, a leader election) must not delay the
+    /// beats, or routers count a healthy node as gone after 3 intervals.
     private func heartbeat(_ consumers: [PullConsumer]) async {
-        while !Task.isCancelled {
-            var pending = 0
-            for consumer in consumers {
-                if let info = try? await consumer.info() { pending += Int(info.pending) }
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    var pending = 0
+                    for consumer in consumers {
+                        if let info = try? await consumer.info() { pending += Int(info.pending) }
+                    }
+                    self.backlog.store(pending, ordering: .relaxed)
+                    try? await Task.sleep(for: self.options.heartbeatInterval)
+                }
             }
-            backlog.store(pending, ordering: .relaxed)
-            do { try sendHeartbeat(.up) } catch {
-                logger.warning("heartbeat not sent", metadata: ["error": "\(error)"])
+            while !Task.isCancelled {
+                do { try sendHeartbeat(.up) } catch {
+                    logger.warning("heartbeat not sent", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: options.heartbeatInterval)
             }
-            try? await Task.sleep(for: options.heartbeatInterval)
         }
     }
 
@@ -215,11 +225,26 @@ public final class WorkerService: Service {
 
     // MARK: - Inbox
 
+    /// Answers with the open tickets, most urgent first, and their count in the header
+    /// `Meridian-Open-Tickets`. A region can hold more than one NATS message carries (max_payload,
+    /// 1 MB by default, is about 2,000 tickets): then the answer is the most urgent ones that fit.
     private func answerInbox(_ subscription: NATSSubscription) async {
         for await request in subscription {
-            let open = clocks.openTickets(at: clock.now())
-            let payload = (try? JSONCoding.encode(open)) ?? Array("[]".utf8)
-            try? connection.respond(to: request, payload: payload)
+            var open = clocks.openTickets(at: clock.now())
+            var headers = NATSHeaders()
+            headers.add("Meridian-Open-Tickets", "\(open.count)")
+            while true {
+                let payload = (try? JSONCoding.encode(open)) ?? Array("[]".utf8)
+                do {
+                    try connection.respond(to: request, payload: payload, headers: headers)
+                } catch where error.status == .maxPayload && open.count > 1 {
+                    open.removeLast(open.count / 2)
+                    continue
+                } catch {
+                    logger.warning("could not answer an inbox request", metadata: ["error": "\(error)"])
+                }
+                break
+            }
         }
     }
 }

@@ -114,17 +114,28 @@ struct BenchHours: ParsableCommand {
         if wrong > 0 { throw ExitCode(1) }
     }
 
-    func report(_ label: String, _ time: Duration, verb: String) {
-        let ns = time.nanoseconds / Double(cases)
-        let perSecond = Double(cases) / (time.nanoseconds / 1e9)
+    /// Prints rate and cost by the thread's CPU time (robust on a shared machine) and by
+    /// wall-clock time.
+    func report(_ label: String, _ time: Timing, verb: String) {
+        let ns = time.cpuNanoseconds / Double(cases)
+        let perSecond = Double(cases) / (time.cpuNanoseconds / 1e9)
+        let wallNs = time.wallNanoseconds / Double(cases)
         let padded = label + String(repeating: " ", count: max(0, 30 - label.count))
-        print("\(padded) \(format(perSecond / 1e6, 2))M \(verb)/s   \(format(ns, 1)) ns per \(verb.dropLast())")
+        print("\(padded) \(format(perSecond / 1e6, 2))M \(verb)/s   \(format(ns, 1)) ns per \(verb.dropLast())"
+            + "   (wall: \(format(wallNs, 1)) ns)")
     }
 
-    func measure(_ body: () -> Void) -> Duration {
+    struct Timing {
+        var cpuNanoseconds: Double
+        var wallNanoseconds: Double
+    }
+
+    func measure(_ body: () -> Void) -> Timing {
+        let cpuStart = threadCPUNanoseconds()
         let start = ContinuousClock.now
         body()
-        return ContinuousClock.now - start
+        let wall = ContinuousClock.now - start
+        return Timing(cpuNanoseconds: threadCPUNanoseconds() - cpuStart, wallNanoseconds: wall.nanoseconds)
     }
 
     func writeCSV(_ path: String, header: String, rows: Int, row: (Int) -> String) throws {
@@ -141,6 +152,29 @@ struct BenchHours: ParsableCommand {
         out.flush()
         print("wrote \(rows) rows to \(path)")
     }
+}
+
+/// CPU time consumed by the calling thread, in nanoseconds.
+func threadCPUNanoseconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) * 1e9 + Double(ts.tv_nsec)
+}
+
+/// The process's peak resident set size in KB (Linux `VmHWM` of `/proc/self/status`;
+/// 0 elsewhere). Counts this program's image only, not its parent's before `exec`.
+func peakResidentKB() -> Int {
+    let fd = open("/proc/self/status", O_RDONLY)
+    guard fd >= 0 else { return 0 }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+    guard n > 0 else { return 0 }
+    for line in buffer[0..<n].split(separator: UInt8(ascii: "\n")) where line.starts(with: Array("VmHWM:".utf8)) {
+        let digits = line.filter { $0 >= 48 && $0 <= 57 }
+        return Int(String(decoding: digits, as: UTF8.self)) ?? 0
+    }
+    return 0
 }
 
 /// Resident set size of the process in bytes (Linux `/proc/self/statm`; 0 elsewhere).

@@ -17,7 +17,7 @@ protocol BatchOperation {
     var secondColumn: String { get }
     /// Output header, e.g. `start,seconds,end`.
     var outputHeader: String { get }
-    /// Answers one row: writes the result cell into `out` (at least 32 bytes) and
+    /// Answers one row: writes the result cell into `out` (at least 40 bytes) and
     /// returns its length, or returns the problem with the second column.
     func answer(start: Instant, second: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer) -> BatchProblem
 }
@@ -125,7 +125,7 @@ struct CSVBatch<Operation: BatchOperation> {
         out.append(byte: UInt8(ascii: ","))
         out.append(secondField)
         out.append(byte: UInt8(ascii: ","))
-        out.reserve(40)  // the result cell and the newline
+        out.reserve(48)  // the result cell (at most 40 bytes) and the newline
 
         let problem: String?
         if commas > 1 {
@@ -223,7 +223,7 @@ struct AddOperation: BatchOperation {
         switch parseSeconds(second, column: "seconds") {
         case .success(let seconds):
             let end = calendar.add(start, seconds: seconds)
-            return .ok(end.writeISO8601(into: UnsafeMutableRawBufferPointer(start: out, count: 32)))
+            return .ok(end.writeISO8601(into: UnsafeMutableRawBufferPointer(start: out, count: 40)))
         case .failure(let error):
             return .badSecond(error.message)
         }

@@ -37,6 +37,9 @@ extension Hours {
         @Option(help: ArgumentHelp("Business seconds to add (a whole number >= 0).", valueName: "n"))
         var seconds: String?
 
+        @Flag(help: "Batch: end with rows, time, rows/s and peak memory on standard error.")
+        var stats = false
+
         func validate() throws {
             guard (start == nil) == (seconds == nil) else {
                 throw ValidationError("Give both --start and --seconds, or neither (CSV on standard input).")
@@ -49,7 +52,7 @@ extension Hours {
         func run() throws {
             let calendar = try options.calendar()
             guard let start, let seconds else {
-                try runBatch(AddOperation(calendar: calendar))
+                try runBatch(AddOperation(calendar: calendar), stats: stats)
                 return
             }
             let instant = try parseInstantOption(start, name: "--start")
@@ -83,6 +86,9 @@ extension Hours {
         @Option(help: ArgumentHelp("End instant, ISO-8601 with offset (0 if not after the start).", valueName: "iso"))
         var end: String?
 
+        @Flag(help: "Batch: end with rows, time, rows/s and peak memory on standard error.")
+        var stats = false
+
         func validate() throws {
             guard (start == nil) == (end == nil) else {
                 throw ValidationError("Give both --start and --end, or neither (CSV on standard input).")
@@ -95,7 +101,7 @@ extension Hours {
         func run() throws {
             let calendar = try options.calendar()
             guard let start, let end else {
-                try runBatch(BetweenOperation(calendar: calendar))
+                try runBatch(BetweenOperation(calendar: calendar), stats: stats)
                 return
             }
             let a = try parseInstantOption(start, name: "--start")
@@ -117,13 +123,22 @@ func parseInstantOption(_ text: String, name: String) throws -> Instant {
 
 /// Runs a batch from standard input to standard output.
 /// - Throws: `ExitCode(2)` for a bad header, `ExitCode(1)` if any row was bad.
-func runBatch<Operation: BatchOperation>(_ operation: Operation) throws {
+/// With `stats`, ends with a line on standard error: rows, time, rate and peak memory.
+func runBatch<Operation: BatchOperation>(_ operation: Operation, stats: Bool) throws {
+    let started = ContinuousClock.now
     let summary: BatchSummary
     do {
         summary = try CSVBatch(operation).run()
     } catch {
         printError("error: \(error)")
         throw ExitCode(2)
+    }
+    if stats {
+        let elapsed = ContinuousClock.now - started
+        let seconds = max(elapsed.nanoseconds / 1e9, 1e-9)
+        printError(
+            "stats: \(summary.rows) row\(summary.rows == 1 ? "" : "s") (\(summary.badRows) bad) in \(format(seconds, 3)) s, "
+                + "\(format(Double(summary.rows) / seconds / 1e6, 2))M rows/s, peak RSS \(peakResidentKB()) KB")
     }
     if summary.badRows > 0 {
         printError("error: \(summary.badRows) of \(summary.rows) rows had no answer")

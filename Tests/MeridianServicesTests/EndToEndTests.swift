@@ -43,7 +43,11 @@ struct EndToEndTests {
             try await h.events("meridian.events.emea.assigned.T-1").count == 1
         }
         let log = try await h.events("meridian.events.emea.*.T-1").map(\.kind)
-        #expect(log == [.created, .routed, .assigned])
+        // The work item is published before `routed` (stored last, the mark of a routed ticket), so a
+        // fast worker's `assigned` may come before it: the clocks do not depend on that order.
+        #expect(log.count == 3)
+        #expect(log.first == .created)
+        #expect(Set(log.dropFirst()) == [.routed, .assigned])
         #expect(h.delivered.count == 1)
         await h.stop()
     }

@@ -71,31 +71,58 @@ final class ServiceHarness: Sendable {
     /// Everything the team channels received, in order.
     var delivered: [Assignment] { assignments.all }
 
-    func run(_ service: some Service) {
+    /// Runs a service until `stop()`; cancelling the returned task is a crash without goodbye to
+    /// the streams (what it fetched and did not acknowledge comes back after the ack wait).
+    @discardableResult
+    func run(_ service: some Service) -> Task<Void, any Error> {
         let task = Task { try await service.run() }
         tasks.withLock { $0.append(task) }
+        return task
     }
 
     @discardableResult
-    func startRouter() -> RouterService {
-        let router = RouterService(connection: connection, config: config, clock: clock,
-                                   options: RouterOptions(heartbeatInterval: .milliseconds(200)), logger: logger)
-        run(router)
-        return router
+    func startRouter(observer: (@Sendable (RoutingRecord) -> Void)? = nil) -> RouterService {
+        startRouterTask(observer: observer).router
+    }
+
+    /// A router on its own connection, with the task that runs it (cancel it to crash the router).
+    func startRouterTask(ownConnection: NATSConnection? = nil, observer: (@Sendable (RoutingRecord) -> Void)? = nil)
+        -> (router: RouterService, task: Task<Void, any Error>)
+    {
+        let router = RouterService(connection: ownConnection ?? connection, config: config, clock: clock,
+                                   options: RouterOptions(heartbeatInterval: .milliseconds(200)), logger: logger,
+                                   observer: observer)
+        return (router, run(router))
     }
 
     @discardableResult
-    func startWorker(_ region: RegionID, node: String) async throws -> WorkerService {
+    func startWorker(_ region: RegionID, node: String, teamTime: Duration? = nil) async throws -> WorkerService {
+        try await startWorkerTask(region, node: node, teamTime: teamTime).worker
+    }
+
+    /// A worker node on its own connection, with the task that runs it (cancel it to crash the node).
+    /// - Parameter teamTime: how long the team channel takes per assignment (a slow team).
+    func startWorkerTask(_ region: RegionID, node: String, teamTime: Duration? = nil) async throws
+        -> (worker: WorkerService, task: Task<Void, any Error>)
+    {
         // Each node its own connection, as separate processes would have.
-        let nc = try await NATSConnection.connect(NATSOptions(url: server.url), logger: logger)
-        connections.withLock { $0.append(nc) }
+        let nc = try await newConnection()
         let worker = WorkerService(
             connection: nc, config: config, clock: clock,
             options: WorkerOptions(region: region, node: NodeID(node), heartbeatInterval: .milliseconds(200)),
-            team: ClosureChannel { [assignments] assignment in assignments.append(assignment) },
+            team: ClosureChannel { [assignments] assignment in
+                if let teamTime { try await Task.sleep(for: teamTime) }
+                assignments.append(assignment)
+            },
             logger: logger)
-        run(worker)
-        return worker
+        return (worker, run(worker))
+    }
+
+    /// Another connection to the server, closed by `stop()`.
+    func newConnection() async throws -> NATSConnection {
+        let nc = try await NATSConnection.connect(NATSOptions(url: server.url), logger: logger)
+        connections.withLock { $0.append(nc) }
+        return nc
     }
 
     /// Submits a ticket by request/reply and returns the reply JSON text.
