@@ -156,7 +156,9 @@ public final class DemoSimulation: Service {
                 group.addTask {
                     await self.play(stream, router: router, staffed: staffed, connection: main, realStart: realStart)
                 }
-                let first = await group.next() ?? .finished(stoppedEarly: true)
+                var first = await group.next() ?? .finished(stoppedEarly: true)
+                // Stopped from outside (SIGINT, graceful shutdown): whatever ended first ended because of it.
+                if Task.isCancelled { first = .finished(stoppedEarly: true) }
                 group.cancelAll()
                 while await group.next() != nil {}
                 return first
