@@ -1,56 +1,14 @@
 import Foundation
+import MeridianTesting
 import Testing
 
-/// Runs the built `meridian` binary (same lookup as HoursCLITests, kept separate to stay in my files).
+/// Runs the built `meridian` binary from the package root.
 private enum RouteCLI {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-
-    static let binary: String = {
-        if let path = ProcessInfo.processInfo.environment["MERIDIAN_BIN"] { return path }
-        let candidate = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("meridian").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            let c = bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("meridian").path
-            if FileManager.default.isExecutableFile(atPath: c) { return c }
-        }
-        return "\(root)/.build/debug/meridian"
-    }()
+    static let root = MeridianCLI.root
 
     static func run(_ args: [String], stdin: String) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let temp = NSTemporaryDirectory() + "meridian-route-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: temp) }
-        let inPath = "\(temp)/stdin", outPath = "\(temp)/stdout", errPath = "\(temp)/stderr"
-        try stdin.write(toFile: inPath, atomically: false, encoding: .utf8)
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        defer {
-            try? input.close()
-            try? output.close()
-            try? errors.close()
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = args
-        process.currentDirectoryURL = URL(fileURLWithPath: root)
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        return (status, try String(contentsOfFile: outPath, encoding: .utf8), try String(contentsOfFile: errPath, encoding: .utf8))
+        let result = try await MeridianCLI.run(args, stdin: stdin)
+        return (result.status, result.stdout, result.stderr)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MeridianTesting
 import Synchronization
 
 #if canImport(Glibc)
@@ -18,30 +19,12 @@ final class MeridianProcesses: Sendable {
         var description: String
     }
 
-    /// The built `meridian` executable: `$MERIDIAN_BINARY`, else next to the test bundle in the
-    /// build products directory, else `.build/debug/meridian` of the package.
+    /// The built `meridian` executable (see `MeridianCLI.binary`).
     static func findBinary() throws -> String {
-        let fm = FileManager.default
-        if let path = ProcessInfo.processInfo.environment["MERIDIAN_BINARY"], fm.isExecutableFile(atPath: path) {
-            return path
+        guard FileManager.default.isExecutableFile(atPath: MeridianCLI.binary) else {
+            throw NotFound(description: "no built meridian executable at \(MeridianCLI.binary); run `swift build` or set MERIDIAN_BIN")
         }
-        var candidates: [String] = []
-        let argv0 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var dir = argv0.deletingLastPathComponent()
-        for _ in 0..<4 {   // .../debug/x.xctest[/Contents/MacOS/x]
-            candidates.append(dir.appendingPathComponent("meridian").path)
-            dir = dir.deletingLastPathComponent()
-        }
-        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        candidates.append(package.appendingPathComponent(".build/debug/meridian").path)
-        for path in candidates {
-            var isDirectory: ObjCBool = false
-            if fm.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue, fm.isExecutableFile(atPath: path) {
-                return path
-            }
-        }
-        throw NotFound(description: "no built meridian executable (looked in \(candidates)); run `swift build` or set MERIDIAN_BINARY")
+        return MeridianCLI.binary
     }
 
     init(directory: String) throws {
