@@ -12,11 +12,15 @@ public struct RouterOptions: Sendable {
     public var missedBeats: Int
     /// Whether this router hands off unanswered follow-the-sun tickets at each region's closing.
     public var handoffs: Bool
+    /// Tickets routed at once (from requests, and from the intake stream).
+    public var concurrency: Int
 
-    public init(heartbeatInterval: Duration = .seconds(1), missedBeats: Int = 3, handoffs: Bool = true) {
+    public init(heartbeatInterval: Duration = .seconds(1), missedBeats: Int = 3, handoffs: Bool = true,
+                concurrency: Int = 32) {
         self.heartbeatInterval = heartbeatInterval
         self.missedBeats = missedBeats
         self.handoffs = handoffs
+        self.concurrency = concurrency
     }
 }
 
@@ -127,13 +131,13 @@ public final class RouterService: Service {
     // MARK: - Intake
 
     private func serveRequests(_ subscription: NATSSubscription, intake: Intake) async {
-        for await message in subscription {
+        try? await forEach(subscription, concurrently: options.concurrency) { message in
             let reply = await intake.route(message.payload)
-            guard message.reply != nil else { continue }
+            guard message.reply != nil else { return }
             do {
-                try connection.respond(to: message, payload: reply.json)
+                try self.connection.respond(to: message, payload: reply.json)
             } catch {
-                logger.warning("could not answer an intake request", metadata: ["error": "\(error)"])
+                self.logger.warning("could not answer an intake request", metadata: ["error": "\(error)"])
             }
         }
     }
@@ -159,12 +163,11 @@ public final class RouterService: Service {
 
     /// Fetches from `consumer` until cancelled; survives fetch failures (a server restart) by retrying.
     func consume(_ consumer: PullConsumer, what: String,
-                 _ handle: @Sendable (JetStreamMessage) async -> Void) async {
+                 _ handle: @escaping @Sendable (JetStreamMessage) async -> Void) async {
         while !Task.isCancelled {
             do {
-                for try await message in consumer.messages(batch: 64, expires: .seconds(1)) {
-                    await handle(message)
-                }
+                try await forEach(consumer.messages(batch: 64, expires: .seconds(1)),
+                                  concurrently: options.concurrency, handle)
             } catch {
                 logger.warning("fetch failed; retrying", metadata: ["consumer": "\(what)", "error": "\(error)"])
                 try? await Task.sleep(for: .milliseconds(250))
