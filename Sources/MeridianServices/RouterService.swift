@@ -77,10 +77,19 @@ public final class RouterService: Service {
 
     public func run() async throws {
         let js = try connection.jetStream()
-        try await streams.ensureStreams(js)
-        let tickets = try await streams.ticketsBucket(js)
-        let intakeConsumer = try await streams.intakeConsumer(js)
-        let escalations = try await streams.escalationConsumer(js)
+        let streams = self.streams
+        try await startUpStep("creating the streams", logger: logger) { () throws(NATSError) in
+            try await streams.ensureStreams(js)
+        }
+        let tickets = try await startUpStep("creating the tickets bucket", logger: logger) { () throws(NATSError) in
+            try await streams.ticketsBucket(js)
+        }
+        let intakeConsumer = try await startUpStep("creating the intake consumer", logger: logger) { () throws(NATSError) in
+            try await streams.intakeConsumer(js)
+        }
+        let escalations = try await startUpStep("creating the escalation consumer", logger: logger) { () throws(NATSError) in
+            try await streams.escalationConsumer(js)
+        }
         let requests = try connection.subscribe(to: Subjects.intake, queueGroup: "meridian-router")
         let heartbeats = try connection.subscribe(to: Subjects.allNodes)
         let intake = Intake(router: self, log: EventLog(js), tickets: tickets)

@@ -1,4 +1,5 @@
 public import NATS
+import Logging
 public import TicketRouting
 
 /// The JetStream streams and durable consumers Meridian runs on, created or updated at
@@ -87,5 +88,27 @@ public struct MeridianStreams: Sendable {
             durable: Self.escalationConsumer, filterSubject: Subjects.events(kind: .escalated),
             ackWait: .seconds(30), maxAckPending: 1_000,
             description: "escalations, turned into work for the next tier by the routers"))
+    }
+}
+
+/// Runs a start-up step against JetStream, retrying for up to `budget` while the server is
+/// not ready (starting, electing a leader, or another node creating the same stream at the
+/// same moment); each failed attempt is logged.
+/// - Throws: the last error once the budget is spent, or `CancellationError`.
+func startUpStep<T: Sendable>(
+    _ what: String, logger: Logger, budget: Duration = .seconds(30),
+    _ body: () async throws(NATSError) -> T
+) async throws -> T {
+    let deadline = ContinuousClock.now + budget
+    var delay = Duration.milliseconds(100)
+    while true {
+        do {
+            return try await body()
+        } catch {
+            if ContinuousClock.now + delay > deadline { throw error }
+            logger.warning("start-up: \(what) failed; retrying", metadata: ["error": "\(error)"])
+            try await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(2))
+        }
     }
 }

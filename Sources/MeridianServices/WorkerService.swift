@@ -68,10 +68,15 @@ public final class WorkerService: Service {
             throw ConfigError(file: config.file, keyPath: "regions.\(region)", message: "no such region in the config")
         }
         let js = try connection.jetStream()
-        try await streams.ensureStreams(js)
+        let streams = self.streams, region = self.region
+        try await startUpStep("creating the streams", logger: logger) { () throws(NATSError) in
+            try await streams.ensureStreams(js)
+        }
         var tierConsumers: [PullConsumer] = []
         for tier in config.tiers(of: region).sorted() {
-            tierConsumers.append(try await streams.workConsumer(js, region: region, tier: tier))
+            tierConsumers.append(try await startUpStep("creating the \(tier.rawValue) consumer", logger: logger) {
+                () throws(NATSError) in try await streams.workConsumer(js, region: region, tier: tier)
+            })
         }
         let consumers = tierConsumers
         let inbox = try connection.subscribe(to: Subjects.inbox(region), queueGroup: "meridian-inbox-\(region)")
@@ -132,8 +137,10 @@ public final class WorkerService: Service {
     private func takeWork(_ consumer: PullConsumer, log: EventLog) async {
         while !Task.isCancelled {
             do {
-                for try await message in consumer.messages(batch: options.fetchBatch, expires: .seconds(1)) {
-                    await handle(message, log: log)
+                // A fetched batch is taken concurrently: each item waits for its `assigned` to be stored.
+                try await forEach(consumer.messages(batch: options.fetchBatch, expires: .seconds(1)),
+                                  concurrently: options.fetchBatch) { message in
+                    await self.handle(message, log: log)
                 }
             } catch {
                 logger.warning("fetching work failed; retrying", metadata: ["consumer": "\(consumer.name)", "error": "\(error)"])

@@ -117,7 +117,9 @@ struct BenchE2E: AsyncParsableCommand {
 
         await withTaskGroup(of: Void.self) { group in
             for service in services {
-                group.addTask { try? await service.run() }
+                group.addTask {
+                    do { try await service.run() } catch { printError("error: a service stopped: \(error)") }
+                }
             }
             // Every region's workers live at the router before the clock starts.
             while ContinuousClock.now < deadline,
