@@ -62,10 +62,23 @@ final class ServiceHarness: Sendable {
         var logger = Logger(label: "test.\(name)")
         logger.logLevel = .critical
         self.logger = logger
-        connection = try await NATSConnection.connect(NATSOptions(url: server.url), logger: logger)
+        connection = try await Self.connect(server.url, logger: logger)
         js = try connection.jetStream()
         clock = ManualClock(start)
         self.config = config
+    }
+
+    /// Connects, retrying a connection the fresh server reset (seen under heavy parallel load).
+    static func connect(_ url: String, logger: Logger) async throws -> NATSConnection {
+        var attempt = 0
+        while true {
+            do {
+                return try await NATSConnection.connect(NATSOptions(url: url), logger: logger)
+            } catch where error.status == .ioError && attempt < 5 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(100 * attempt))
+            }
+        }
     }
 
     /// Everything the team channels received, in order.
@@ -120,7 +133,7 @@ final class ServiceHarness: Sendable {
 
     /// Another connection to the server, closed by `stop()`.
     func newConnection() async throws -> NATSConnection {
-        let nc = try await NATSConnection.connect(NATSOptions(url: server.url), logger: logger)
+        let nc = try await Self.connect(server.url, logger: logger)
         connections.withLock { $0.append(nc) }
         return nc
     }
