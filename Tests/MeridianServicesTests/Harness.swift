@@ -70,15 +70,19 @@ final class ServiceHarness: Sendable {
 
     /// Connects, retrying a connection the fresh server reset (seen under heavy parallel load).
     static func connect(_ url: String, logger: Logger) async throws -> NATSConnection {
-        var attempt = 0
-        while true {
-            do {
-                return try await NATSConnection.connect(NATSOptions(url: url), logger: logger)
-            } catch where error.status == .ioError && attempt < 5 {
-                attempt += 1
+        for attempt in 1..<5 {
+            let result: Result<NATSConnection, NATSError>
+            do { result = .success(try await NATSConnection.connect(NATSOptions(url: url), logger: logger)) } catch {
+                result = .failure(error)
+            }
+            switch result {
+            case .success(let connection): return connection
+            case .failure(let error) where error.status == .ioError:
                 try await Task.sleep(for: .milliseconds(100 * attempt))
+            case .failure(let error): throw error
             }
         }
+        return try await NATSConnection.connect(NATSOptions(url: url), logger: logger)
     }
 
     /// Everything the team channels received, in order.
