@@ -48,15 +48,20 @@ public final class LoopbackHTTPServer: Sendable {
     public func answer(_ status: Int) { state.withLock { $0.status = status } }
 
     /// Stops accepting connections.
+    /// Idempotent: the socket is closed once (a second close could hit a reused descriptor).
     public func stop() {
-        state.withLock { $0.stopped = true }
+        let first = state.withLock { state -> Bool in
+            defer { state.stopped = true }
+            return !state.stopped
+        }
+        guard first else { return }
         shutdown(socket, Int32(SHUT_RDWR))
-        close(socket)
     }
 
     deinit { stop() }
 
     private func serve() {
+        defer { close(socket) }
         while !state.withLock({ $0.stopped }) {
             let connection = accept(socket, nil, nil)
             guard connection >= 0 else {

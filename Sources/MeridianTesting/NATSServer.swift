@@ -302,7 +302,7 @@ public final class NATSServer: Sendable {
             guard isRunning else {
                 throw NATSServerError("nats-server \(serverName) exited", logTail: logTail())
             }
-            if isHealthy() { return }
+            if await offCooperativePool({ self.isHealthy() }) { return }
             if ContinuousClock.now >= deadline {
                 throw NATSServerError(
                     "nats-server \(serverName) not healthy on \(monitoringURL)/healthz within \(timeout)",
@@ -387,7 +387,7 @@ public final class NATSServer: Sendable {
             guard isRunning else {
                 throw NATSServerError("nats-server \(serverName) exited during startup", logTail: logTail())
             }
-            if let response = monitor("/healthz") {
+            if let response = await offCooperativePool({ self.monitor("/healthz") }) {
                 if !waitForHealth || response.status == 200 { return }
             }
             if ContinuousClock.now >= deadline {
@@ -661,11 +661,13 @@ public final class NATSCluster: Sendable {
         let deadline = ContinuousClock.now + timeout
         while true {
             let running = runningNodes
-            if running.allSatisfy({ $0.isHealthy() }), isFullyRouted(), let leader = metaLeader(),
-                running.contains(where: { $0.serverName == leader })
-            {
+            let leader = await offCooperativePool { () -> String? in
+                guard running.allSatisfy({ $0.isHealthy() }), self.isFullyRouted(), let leader = self.metaLeader(),
+                      running.contains(where: { $0.serverName == leader })
+                else { return nil }
                 return leader
             }
+            if let leader { return leader }
             if ContinuousClock.now >= deadline {
                 let tails = nodes.map { "[\($0.serverName)] running=\($0.isRunning)\n\($0.logTail(lines: 8))" }
                 throw NATSServerError(
@@ -702,7 +704,8 @@ public final class NATSCluster: Sendable {
     public func streamLeader(_ stream: String, account: String = "$G", timeout: Duration = .seconds(15)) async throws -> NATSServer {
         let deadline = ContinuousClock.now + timeout
         while true {
-            if let name = streamLeaderName(stream, account: account), let node = node(named: name) {
+            if let name = await offCooperativePool({ self.streamLeaderName(stream, account: account) }),
+               let node = node(named: name) {
                 return node
             }
             if ContinuousClock.now >= deadline {
@@ -875,5 +878,15 @@ public enum LoopbackProbe {
             if n > 0 { offset += n } else if n == -1 && errno == EINTR { continue } else { return false }
         }
         return true
+    }
+}
+
+/// Runs blocking work (loopback HTTP probes of the monitoring port) on a thread of its own:
+/// Swift's cooperative pool has one thread per core (two on CI), and a probe that waits for
+/// a busy server would stall every other test for that long.
+func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        let thread = Thread { continuation.resume(returning: body()) }
+        thread.start()
     }
 }

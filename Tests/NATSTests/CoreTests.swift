@@ -165,9 +165,10 @@ struct CoreTests {
         }
         #expect(error?.status == .noServer)
         #expect(error?.text.contains("127.0.0.1:\(port)") == true)
-        // A refused connection fails at once (~1 ms). The bound is loose only because the whole
-        // suite starts dozens of nats-servers at once on 2 cores; it fails if the client retried.
-        #expect(clock.now - start < .seconds(5))
+        // A refused connection fails at once (~1 ms alone). The bound is loose because the whole
+        // suite runs CPU-heavy tests beside it on 2 cores (seen: 7 s before this task resumed);
+        // a client that retried (reconnect policy: forever) would never end.
+        #expect(clock.now - start < .seconds(30))
     }
 
     @Test("retryOnFailedConnect: connect waits for a server that starts later")
@@ -197,7 +198,7 @@ struct CoreTests {
         let elapsed = clock.now - start
         #expect(error?.status == .noServer || error?.status == .timeout)
         #expect(elapsed >= .milliseconds(450))   // it did wait for the server's INFO, up to the timeout
-        #expect(elapsed < .seconds(5))
+        #expect(elapsed < .seconds(30))          // and gave up (loose: a busy 2-core suite delays the resume)
     }
 
     @Test("connection events: closed is observed after close()")
