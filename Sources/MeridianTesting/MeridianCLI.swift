@@ -12,6 +12,12 @@ public enum MeridianCLI {
         public var stdout: String
         public var stderr: String
 
+        public init(status: Int32, stdout: String, stderr: String) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
+
         public var description: String { "status \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
     }
 
@@ -33,9 +39,17 @@ public enum MeridianCLI {
         return "\(root)/.build/debug/meridian"
     }()
 
-    /// Runs `meridian args` to its end, with `stdin` as standard input.
-    public static func run(_ args: [String], stdin: String = "", directory: String = root) async throws -> Result {
-        let process = try RunningCommand(args, stdin: stdin, directory: directory)
+    /// A fresh temporary directory.
+    public static func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "meridian-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Runs `meridian args` to its end, with `stdin` (or the file `stdinFile`) as standard input.
+    public static func run(_ args: [String], stdin: String = "", stdinFile: String? = nil,
+                           directory: String = root) async throws -> Result {
+        let process = try RunningCommand(args, stdin: stdin, stdinFile: stdinFile, directory: directory)
         let status = await process.wait()
         return Result(status: status, stdout: process.stdout, stderr: process.stderr)
     }
@@ -48,19 +62,20 @@ public final class RunningCommand: Sendable {
     private let directory: String
     private let process: Process
 
-    /// Starts `meridian args`.
-    public init(_ args: [String], stdin: String = "", directory: String = MeridianCLI.root) throws {
-        let temp = NSTemporaryDirectory() + "meridian-run-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: true)
+    /// Starts `meridian args` with `stdin` (or the file `stdinFile`) as standard input.
+    public init(_ args: [String], stdin: String = "", stdinFile: String? = nil,
+                directory: String = MeridianCLI.root) throws {
+        let temp = try MeridianCLI.temporaryDirectory()
         self.directory = temp
-        try stdin.write(toFile: "\(temp)/stdin", atomically: false, encoding: .utf8)
+        let input = stdinFile ?? "\(temp)/stdin"
+        if stdinFile == nil { try stdin.write(toFile: input, atomically: false, encoding: .utf8) }
         _ = FileManager.default.createFile(atPath: "\(temp)/stdout", contents: nil)
         _ = FileManager.default.createFile(atPath: "\(temp)/stderr", contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: MeridianCLI.binary)
         process.arguments = args
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: "\(temp)/stdin"))
+        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(temp)/stdout"))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(temp)/stderr"))
         try process.run()

@@ -1,71 +1,21 @@
 import Foundation
+import MeridianTesting
 import Testing
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Runs the built `meridian demo` (same lookup as the other CLI tests, kept in this file).
+/// Runs the built `meridian demo`.
 private enum DemoCLI {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-
-    static let binary: String = {
-        if let path = ProcessInfo.processInfo.environment["MERIDIAN_BIN"] { return path }
-        let candidate = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("meridian").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            let c = bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("meridian").path
-            if FileManager.default.isExecutableFile(atPath: c) { return c }
-        }
-        return "\(root)/.build/debug/meridian"
-    }()
-
-    /// Runs `meridian args`; `whenRunning` gets the process and the stdout file path while it runs.
-    static func run(_ args: [String],
-                    whenRunning: @escaping @Sendable (Process, String) async -> Void = { _, _ in })
+    /// Runs `meridian args`; `whenRunning` gets the process while it runs.
+    static func run(_ args: [String], whenRunning: @Sendable (RunningCommand) async -> Void = { _ in })
         async throws -> (status: Int32, stdout: String, stderr: String)
     {
-        let temp = NSTemporaryDirectory() + "meridian-demo-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: temp) }
-        let outPath = "\(temp)/stdout", errPath = "\(temp)/stderr"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        defer {
-            try? output.close()
-            try? errors.close()
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = args
-        process.currentDirectoryURL = URL(fileURLWithPath: root)
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = errors
-        let status: Int32 = try await withThrowingTaskGroup(of: Int32?.self) { group in
-            let done: Int32 = try await withCheckedThrowingContinuation { continuation in
-                process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-                do {
-                    try process.run()
-                } catch {
-                    process.terminationHandler = nil
-                    continuation.resume(throwing: error)
-                    return
-                }
-                group.addTask {
-                    await whenRunning(process, outPath)
-                    return nil
-                }
-            }
-            group.cancelAll()
-            return done
-        }
-        return (status, try String(contentsOfFile: outPath, encoding: .utf8),
-                try String(contentsOfFile: errPath, encoding: .utf8))
+        let process = try RunningCommand(args)
+        await whenRunning(process)
+        let status = await process.wait()
+        return (status, process.stdout, process.stderr)
     }
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port`.
@@ -112,15 +62,10 @@ struct DemoCLITests {
 
     @Test("SIGINT stops the demo early: the table is still printed, the server is stopped, exit 130")
     func interrupted() async throws {
-        let r = try await DemoCLI.run(["demo", "--seed", "5"]) { process, outPath in
+        let r = try await DemoCLI.run(["demo", "--seed", "5"]) { process in
             // Interrupt once the simulation is under way.
-            let deadline = ContinuousClock.now + .seconds(30)
-            while ContinuousClock.now < deadline {
-                let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-                if text.contains("  route  ") { break }
-                try? await Task.sleep(for: .milliseconds(50))
-            }
-            kill(process.processIdentifier, SIGINT)
+            try? await waitUntil(timeout: .seconds(30), "a routing line") { process.stdout.contains("  route  ") }
+            process.signal(SIGINT)
         }
         #expect(r.status == 130, "\(r.stderr)")
         #expect(r.stderr.contains("demo: SIGINT, stopping"))

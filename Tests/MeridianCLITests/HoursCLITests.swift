@@ -1,87 +1,20 @@
 import Foundation
+import MeridianTesting
 import Testing
 
-/// What a run of the `meridian` binary printed and its exit status.
-private struct CLIResult: Equatable, CustomStringConvertible {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+private typealias CLIResult = MeridianCLI.Result
 
-    var description: String { "status \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
-}
-
-/// Runs the built `meridian` executable the way a user would.
+/// Runs the built `meridian` executable from the package root, as a user would.
 private enum CLI {
-    /// The package root (the tests' working directory for relative paths).
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    static let root = MeridianCLI.root
+    static let binary = MeridianCLI.binary
 
-    /// `meridian` next to the test bundle in the build products directory
-    /// (or `$MERIDIAN_BIN`).
-    static let binary: String = {
-        if let path = ProcessInfo.processInfo.environment["MERIDIAN_BIN"] { return path }
-        var directories: [URL] = []
-        // Linux: the test runner is the `.xctest` executable in the products directory.
-        directories.append(URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent())
-        // macOS: the `.xctest` bundle sits in the products directory.
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            directories.append(bundle.bundleURL.deletingLastPathComponent())
-        }
-        directories.append(Bundle.main.bundleURL)
-        for directory in directories {
-            let candidate = directory.appendingPathComponent("meridian").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return "\(root)/.build/debug/meridian"
-    }()
+    static func temporaryDirectory() throws -> String { try MeridianCLI.temporaryDirectory() }
 
-    /// A fresh temporary directory.
-    static func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "meridian-cli-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
-    /// Runs `meridian args` in `directory` with `stdin` as standard input; waits without
-    /// blocking a thread of the cooperative pool.
     static func run(
         _ args: [String], stdin: String = "", stdinFile: String? = nil, directory: String = root
     ) async throws -> CLIResult {
-        let temp = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: temp) }
-        let outPath = "\(temp)/stdout", errPath = "\(temp)/stderr"
-        let inPath = stdinFile ?? "\(temp)/stdin"
-        if stdinFile == nil { try stdin.write(toFile: inPath, atomically: false, encoding: .utf8) }
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        defer {
-            try? input.close()
-            try? output.close()
-            try? errors.close()
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = args
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        return CLIResult(
-            status: status,
-            stdout: try String(contentsOfFile: outPath, encoding: .utf8),
-            stderr: try String(contentsOfFile: errPath, encoding: .utf8))
+        try await MeridianCLI.run(args, stdin: stdin, stdinFile: stdinFile, directory: directory)
     }
 }
 

@@ -34,7 +34,7 @@ struct ServiceCLITests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let configFile = "\(directory)/meridian.yaml"
         try Self.config.write(toFile: configFile, atomically: true, encoding: .utf8)
-        let common = ["--config", configFile, "--nats", server.url, "--heartbeat", "0.2", "--log-level", "warning"]
+        let common = ["--config", configFile, "--nats", server.url, "--heartbeat", "1", "--log-level", "warning"]
 
         let router = try RunningCommand(["router"] + common)
         let worker = try RunningCommand(["worker", "--region", "emea", "--node", "emea-cli"] + common)

@@ -28,7 +28,7 @@ struct CrashRestartTests {
         let h = try await ServiceHarness(name: "crash-worker", start: SystemClock().now(), config: SunFixtures.config)
         let procs = try MeridianProcesses(directory: h.server.directory)
         let config = try procs.write("meridian.yaml", SunFixtures.yaml)
-        let common = ["--config", config, "--nats", h.server.url, "--log-level", "warning", "--heartbeat", "0.2"]
+        let common = ["--config", config, "--nats", h.server.url, "--log-level", "warning", "--heartbeat", "1"]
         let beats = try Heartbeats(h.connection)
         do {
             try procs.start("router", ["router"] + common + ["--node", "router-1"])

@@ -107,7 +107,7 @@ final class ServiceHarness: Sendable {
         -> (router: RouterService, task: Task<Void, any Error>)
     {
         let router = RouterService(connection: ownConnection ?? connection, config: config, clock: clock,
-                                   options: RouterOptions(heartbeatInterval: .milliseconds(200)), logger: logger,
+                                   options: RouterOptions(heartbeatInterval: .seconds(1)), logger: logger,
                                    observer: observer)
         return (router, run(router))
     }
@@ -126,7 +126,7 @@ final class ServiceHarness: Sendable {
         let nc = try await newConnection()
         let worker = WorkerService(
             connection: nc, config: config, clock: clock,
-            options: WorkerOptions(region: region, node: NodeID(node), heartbeatInterval: .milliseconds(200)),
+            options: WorkerOptions(region: region, node: NodeID(node), heartbeatInterval: .seconds(1)),
             team: ClosureChannel { [assignments] assignment in
                 if let teamTime { try await Task.sleep(for: teamTime) }
                 assignments.append(assignment)
