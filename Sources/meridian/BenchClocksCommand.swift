@@ -34,7 +34,7 @@ struct BenchClocks: ParsableCommand {
         let config = try configOptions.loadMeridianConfig()
         let plans = config.plans.keys.sorted()
         let regions = config.regions
-        var rng = BenchRNG(seed: seed)
+        var rng = SplitMix64(seed: seed)   // the benchmarks' generator (BenchHoursCommand.swift)
         // Tickets created over one week from Monday 2026-11-30 00:00 UTC.
         let base: Int64 = 1_795_996_800  // 2026-11-30T00:00:00Z
         let week: Int64 = 7 * 86_400
@@ -127,18 +127,5 @@ struct BenchClocks: ParsableCommand {
         let fields = text.split(separator: " ")
         guard fields.count > 1, let pages = Int(fields[1]) else { return -1 }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-    }
-}
-
-/// SplitMix64: reproducible benchmark inputs.
-struct BenchRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
