@@ -331,7 +331,7 @@ struct Intake: Sendable {
         do { payload = try JSONCoding.encode(work) } catch {
             throw NATSError(status: .error, text: "cannot encode work \(work.workID): \(error)")
         }
-        try await router.connection.jetStream().publish(
+        try await log.jetStream.publish(
             Subjects.work(work.region, work.tier), payload: payload, messageID: work.workID,
             expectedStream: MeridianStreams.work)
     }
