@@ -5,7 +5,8 @@ public import TicketRouting
 /// A region's SLA clocks in memory: the projection of the region's event log that a worker
 /// node keeps, with the timers of every clock.
 ///
-/// Replay first (`replayed(_:)` buffers the log until it has caught up), then live events
+/// Replay first (`receive` replays the log's events as they stream in, `caughtUp` says which
+/// alerts came due and are not in the log), then live events
 /// (`apply`) and the passing of time (`advance`). Thread-safe: one lock around the book, held
 /// for O(log n) work per call.
 public final class RegionClocks: Sendable {
@@ -14,7 +15,8 @@ public final class RegionClocks: Sendable {
 
     private struct State: ~Copyable {
         var book = SLAClockBook()
-        var replaying: [TicketEvent]? = []
+        /// While the log is replayed: what came due, and which of it the log already holds.
+        var replaying: SLAClockBook.Replay? = SLAClockBook.Replay()
     }
 
     private let state = Mutex(State())
@@ -27,12 +29,12 @@ public final class RegionClocks: Sendable {
     /// Whether the replay of the log has caught up.
     public var isLive: Bool { state.withLock { $0.replaying == nil } }
 
-    /// Feeds an event: buffered while replaying, applied when live.
+    /// Feeds an event: replayed while the log catches up, applied when live.
     /// - Returns: alerts and escalations to publish now (only when live).
     public func receive(_ event: TicketEvent) -> [TicketAction] {
         state.withLock { state in
             if state.replaying != nil {
-                state.replaying!.append(event)
+                state.book.replay(event, into: &state.replaying!, config: config)
                 return []
             }
             return state.book.apply(event, config: config).compactMap { action in
@@ -44,12 +46,11 @@ public final class RegionClocks: Sendable {
         }
     }
 
-    /// The replay caught up with the log: applies what was buffered.
+    /// The replay caught up with the log.
     /// - Returns: alerts and escalations that came due and are not already in the log.
     public func caughtUp() -> [TicketAction] {
         state.withLock { state in
-            guard let events = state.replaying.take() else { return [] }
-            return state.book.replay(events, config: config)
+            state.replaying.take()?.due ?? []
         }
     }
 

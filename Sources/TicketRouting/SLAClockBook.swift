@@ -115,6 +115,21 @@ public struct SLAClockBook: Sendable {
         return out
     }
 
+    /// What a replay found due so far, and which of it the log already holds.
+    public struct Replay: Sendable {
+        var pending: [TicketAction] = []
+        var removed = Set<Int>()
+        var alertIndex: [String: Int] = [:]
+        var escalationIndex: [TicketID: [Int]] = [:]
+
+        public init() {}
+
+        /// Actions still to publish, in the order they became due.
+        public var due: [TicketAction] {
+            pending.indices.filter { !removed.contains($0) }.map { pending[$0] }
+        }
+    }
+
     /// Replays a log (e.g. the region's stream from the start) into the book.
     ///
     /// Alerts and escalations that the replay finds due are returned only if the log does not
@@ -122,31 +137,37 @@ public struct SLAClockBook: Sendable {
     /// least that tier, later in the log): a node that restarts does not repeat what was published.
     /// - Returns: actions still to publish, in the order they became due.
     public mutating func replay(_ events: some Sequence<TicketEvent>, config: MeridianConfig) -> [TicketAction] {
-        var pending: [TicketAction] = []
-        var alertIndex: [String: Int] = [:]
-        var removed = Set<Int>()
-        for event in events {
-            if event.kind.isAlert, let i = alertIndex[event.messageID] {
-                removed.insert(i)
-            }
-            if event.kind == .escalated {
-                for (i, p) in pending.enumerated() where p.ticket == event.ticket && !removed.contains(i) {
-                    if case .escalate(let tier) = p.action, tier <= (event.tier ?? tier) { removed.insert(i) }
-                }
-            }
-            for action in apply(event, config: config) {
-                switch action {
-                case .emitWarning(let alert), .emitBreach(let alert):
-                    alertIndex[alert.messageID] = pending.count
-                    pending.append(TicketAction(ticket: event.ticket, action: action))
-                case .escalate:
-                    pending.append(TicketAction(ticket: event.ticket, action: action))
-                case .cancelTimers, .schedule:
-                    break
+        var replay = Replay()
+        for event in events { self.replay(event, into: &replay, config: config) }
+        return replay.due
+    }
+
+    /// Replays one event of a log, as `replay(_:config:)` does for a whole sequence: for a log read
+    /// from a stream, without holding it in memory. Read `replay.due` once the log is read.
+    /// - Complexity: that of `apply`, plus O(e) for an `escalated` event, e = pending escalations of its ticket.
+    public mutating func replay(_ event: TicketEvent, into replay: inout Replay, config: MeridianConfig) {
+        if event.kind.isAlert, let i = replay.alertIndex[event.messageID] {
+            replay.removed.insert(i)
+        }
+        if event.kind == .escalated {
+            for i in replay.escalationIndex[event.ticket] ?? [] where !replay.removed.contains(i) {
+                if case .escalate(let tier) = replay.pending[i].action, tier <= (event.tier ?? tier) {
+                    replay.removed.insert(i)
                 }
             }
         }
-        return pending.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        for action in apply(event, config: config) {
+            switch action {
+            case .emitWarning(let alert), .emitBreach(let alert):
+                replay.alertIndex[alert.messageID] = replay.pending.count
+                replay.pending.append(TicketAction(ticket: event.ticket, action: action))
+            case .escalate:
+                replay.escalationIndex[event.ticket, default: []].append(replay.pending.count)
+                replay.pending.append(TicketAction(ticket: event.ticket, action: action))
+            case .cancelTimers, .schedule:
+                break
+            }
+        }
     }
 
     /// Every ticket's clock state at `now`, in creation order.
