@@ -77,13 +77,17 @@ public final class RegionClocks: Sendable {
     /// Unresolved tickets with their clocks at `now`, most urgent first.
     public func openTickets(at now: Instant) -> [TicketClockStatus] {
         let all = state.withLock { $0.book.statuses(at: now, config: config) }
-        return all.filter { $0.phase != .resolved }.sorted { a, b in
-            switch (a.nextDeadline, b.nextDeadline) {
-            case let (x?, y?): x != y ? x < y : a.ticket < b.ticket
-            case (_?, nil): true
-            case (nil, _?): false
-            case (nil, nil): a.ticket < b.ticket
-            }
+        return all.filter { $0.phase != .resolved }.sorted(by: Self.mostUrgentFirst)
+    }
+
+    /// The inbox order: the earliest next deadline first, tickets without one (paused) last;
+    /// ties by ticket id.
+    public static func mostUrgentFirst(_ a: TicketClockStatus, _ b: TicketClockStatus) -> Bool {
+        switch (a.nextDeadline, b.nextDeadline) {
+        case let (x?, y?): x != y ? x < y : a.ticket < b.ticket
+        case (_?, nil): true
+        case (nil, _?): false
+        case (nil, nil): a.ticket < b.ticket
         }
     }
 }

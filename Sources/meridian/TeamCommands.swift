@@ -190,38 +190,82 @@ struct TicketCommand: AsyncParsableCommand {
 struct InboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inbox",
-        abstract: "List a region's open tickets with the time left on their SLA clocks, most urgent first.")
+        abstract: "List the open tickets a region's team works on, with the time left on their SLA clocks, most urgent first.",
+        discussion: """
+            A ticket's clocks live with the workers of its home region; a ticket handed off or
+            routed by follow-the-sun is worked on elsewhere. So the inbox of R asks the workers of
+            every region of the config and lists the open tickets handled by R, whatever their
+            home. --home lists instead the clocks R's workers keep (tickets whose home is R).
+            """)
 
+    @OptionGroup var configOptions: ConfigOptions
     @OptionGroup var nats: NATSConnectionOptions
 
     @Option(help: ArgumentHelp("The region, e.g. emea.", valueName: "id"))
     var region: String
 
-    @Flag(help: "The workers' answer as JSON.")
+    @Flag(help: "List the tickets whose home is the region (the clocks its workers keep), wherever they are handled.")
+    var home = false
+
+    @Flag(help: "The tickets as JSON.")
     var json = false
 
     func run() async throws {
+        let config = try configOptions.loadMeridianConfig()
+        let regionID = RegionID(region)
+        guard config.calendars[regionID] != nil else {
+            printError("error: \(configOptions.config): regions: no region \"\(region)\"")
+            throw ExitCode(2)
+        }
         let logger = nats.bootstrapLogging()
         let connection = try await nats.connect(name: "meridian-inbox", logger: logger)
-        let reply: NATSMessage
-        do {
-            reply = try await connection.request(Subjects.inbox(RegionID(region)), timeout: .seconds(5))
-        } catch {
-            printError(error.isNoResponders ? "error: no worker of region \(region) is running"
-                                            : "error: the inbox of \(region) did not answer: \(error)")
-            await connection.close()
-            throw ExitCode(1)
+        let asked = home ? [regionID] : config.regions
+        let replies = await withTaskGroup(of: (RegionID, Result<NATSMessage, NATSError>).self) { group in
+            for home in asked {
+                group.addTask {
+                    do throws(NATSError) {
+                        return (home, .success(try await connection.request(Subjects.inbox(home), timeout: .seconds(5))))
+                    } catch {
+                        return (home, .failure(error))
+                    }
+                }
+            }
+            return await group.reduce(into: [(RegionID, Result<NATSMessage, NATSError>)]()) { $0.append($1) }
         }
         await connection.close()
+
+        var open: [TicketClockStatus] = []
+        var missing: [String] = []
+        var truncated = false
+        for (home, reply) in replies.sorted(by: { $0.0 < $1.0 }) {
+            switch reply {
+            case .success(let message):
+                guard let tickets = try? JSONCoding.decode([TicketClockStatus].self, from: message.payload) else {
+                    missing.append("\(home) (unreadable answer)")
+                    continue
+                }
+                open += self.home ? tickets : tickets.filter { $0.handling == regionID }
+                if let total = message.headers["Meridian-Open-Tickets"].flatMap({ Int($0) }), total > tickets.count {
+                    truncated = true
+                }
+            case .failure(let error):
+                missing.append(error.isNoResponders ? "\(home) (no worker running)" : "\(home) (\(error))")
+            }
+        }
+        if missing.count == asked.count {
+            printError("error: no inbox answered: \(missing.joined(separator: ", "))")
+            throw ExitCode(1)
+        }
+        for region in missing {
+            printError("warning: not listed: tickets whose home is \(region)")
+        }
+        open.sort(by: RegionClocks.mostUrgentFirst)
         if json {
-            print(reply.string)
+            print(String(decoding: try JSONCoding.encode(open), as: UTF8.self))
             return
         }
-        let open = try JSONCoding.decode([TicketClockStatus].self, from: reply.payload)
         print(InboxTable.render(open, now: SystemClock().now()))
-        if let total = reply.headers["Meridian-Open-Tickets"].flatMap({ Int($0) }), total > open.count {
-            print("(the \(open.count) most urgent of \(total) open tickets)")
-        }
+        if truncated { print("(a region held more open tickets than one answer carries: the most urgent are listed)") }
     }
 }
 
