@@ -53,12 +53,10 @@ public final class RouterService: Service {
     let observer: (@Sendable (RoutingRecord) -> Void)?
 
     private let liveness: Mutex<LivenessTracker<RegionID, NodeID>>
-    private let projection = Mutex(Projection())
+    /// Every ticket's clock, from the whole event log: who handles which ticket.
+    private let projection = Mutex(SLAClockBook())
     private let caughtUp = Gate()
 
-    struct Projection: ~Copyable {
-        var book = SLAClockBook()
-    }
 
     /// - Parameter observer: called after each ticket is routed or rejected (for the demo's output).
     public init(connection: NATSConnection, config: MeridianConfig, clock: any ServiceClock,
@@ -194,7 +192,7 @@ public final class RouterService: Service {
         while !Task.isCancelled {
             do {
                 let replay = try await js.replay(stream: MeridianStreams.events, filter: "meridian.events.>")
-                projection.withLock { $0.book = SLAClockBook() }
+                projection.withLock { $0 = SLAClockBook() }
                 for try await item in replay {
                     switch item {
                     case .message(let message):
@@ -202,7 +200,7 @@ public final class RouterService: Service {
                             logger.warning("ignored an unreadable event", metadata: ["subject": "\(message.subject)"])
                             continue
                         }
-                        projection.withLock { _ = $0.book.apply(event, config: config) }
+                        projection.withLock { _ = $0.apply(event, config: config) }
                     case .caughtUp:
                         caughtUp.open()
                     }
@@ -220,7 +218,7 @@ public final class RouterService: Service {
     }
 
     func handling(of ticket: TicketID) -> (region: RegionID, home: RegionID, tier: Tier)? {
-        projection.withLock { p in p.book[ticket].map { ($0.handling, $0.home, $0.tier) } }
+        projection.withLock { book in book[ticket].map { ($0.handling, $0.home, $0.tier) } }
     }
 
     // MARK: - Handoffs
@@ -231,7 +229,7 @@ public final class RouterService: Service {
         while !Task.isCancelled {
             let closing = calendar.nextClosing(after: clock.now())
             do { try await clock.sleep(until: closing) } catch { return }
-            let candidates = projection.withLock { $0.book.handoffCandidates(handledBy: region) }
+            let candidates = projection.withLock { $0.handoffCandidates(handledBy: region) }
             let decisions = Router.handoffs(closing: region, tickets: candidates, config: config, now: closing,
                                             live: liveLoads())
             for decision in decisions {
