@@ -18,6 +18,7 @@ struct Meridian: AsyncParsableCommand {
             InboxCommand.self,
             SubmitCommand.self,
             Demo.self,
+            CapacityCommand.self,
         ]
     )
 }
