@@ -98,8 +98,9 @@ public enum DurationText {
             guard let n = number, unit.rank < lastUnit else { return nil }
             lastUnit = unit.rank
             let (p, o) = n.multipliedReportingOverflow(by: unit.seconds)
-            guard !o else { return nil }
-            total += p
+            let (sum, o3) = total.addingReportingOverflow(p)
+            guard !o, !o3 else { return nil }
+            total = sum
             number = nil
         }
         guard number == nil, total > 0 else { return nil }
