@@ -12,7 +12,8 @@ struct CapacityCommand: ParsableCommand {
             time, with the service level, average wait and occupancy they give. The model assumes \
             Poisson arrivals, exponential handle times and no abandonment (see Docs/OPERATIONS.md).
 
-              meridian capacity --arrivals-per-hour 200 --handle-time 3m --answer-within 20s --service-level 0.8
+              meridian capacity --arrivals-per-hour 200 --handle-time 3m \\
+                  --answer-within 20s --service-level 0.8
 
             --json prints {"workers", "service_level", "average_wait_seconds", "occupancy"}. \
             Durations: 90s, 5m, 1h30m or seconds; the service level 0.8 or 80%. Bad options exit 64.
