@@ -62,7 +62,8 @@ struct DeploymentStatusTests {
         #expect(byRegion["apac"]!.clocks == 1)
 
         let text = status.text
-        #expect(text.contains("emea    open    2026-11-24 11:00:00 +01:00  closes 2026-11-24T17:00:00Z  2        l1=4 l2=1  1m30s"))
+        #expect(text.contains("emea    open    2026-11-24 11:00:00 +01:00  closes 2026-11-24T17:00:00Z  2        l1=4 l2=1  1m30s   6       3           2        4\n"))
+        #expect(text.contains("amer    closed  2026-11-24 05:00:00 -05:00  opens 2026-11-24T14:00:00Z   0        -          -       3       ?           ?        ?\n"))
         #expect(text.hasSuffix("no live worker in amer, apac: their tickets are not counted (? = unknown)\n"))
         let json = String(decoding: try! JSONCoding.encode(status), as: UTF8.self)
         #expect(json.contains(#""region":"emea","timezone":"Europe/Paris","unanswered":3}"#))
