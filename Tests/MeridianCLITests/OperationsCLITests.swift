@@ -13,15 +13,8 @@ import Glibc
 /// meets them: separate processes on a real nats-server.
 @Suite("operations (processes): metrics endpoints, status, start-up errors")
 struct OperationsCLITests {
-    static let config = """
-        regions:
-          emea: { timezone: Europe/Paris, hours: 24x7 }
-          amer: { timezone: America/New_York, hours: 24x7 }
-        plans:
-          enterprise:
-            first_response: { critical: 1h, major: 2h, minor: 2h }
-            resolution: 24h
-        """
+    /// The service tests' config: two regions open around the clock.
+    static let config = ServiceCLITests.config
 
     static func configFile() throws -> String {
         let directory = try MeridianCLI.temporaryDirectory()
