@@ -37,7 +37,7 @@ public enum StatusProbe {
             var beats: [Heartbeat] = []
             for await message in subscription {
                 guard let beat = try? JSONCoding.decode(Heartbeat.self, from: message.payload),
-                      message.subject == Subjects.node(beat.region, beat.node) else {
+                      message.subject == Subjects.node(beat.region, beat.node), beat.isPlausible else {
                     onUnreadable(message.subject)
                     continue
                 }
