@@ -1,6 +1,6 @@
 import BusinessTime
 import Foundation
-import MeridianServices
+@testable import MeridianServices
 import MeridianTesting
 import NATS
 import Testing
@@ -140,6 +140,47 @@ struct OperationsTests {
             let check = try Promtool.checkMetrics(try await Self.scrape(port))
             #expect(check.status == 0, "promtool: \(check.output)")
         }
+        await h.stop()
+    }
+
+    /// Tuesday 2026-11-24 17:30Z: emea closed, amer open until 22:00Z, apac opens at 22:00Z (SunFixtures).
+    @Test("a follow-the-sun routing, an escalation and a handoff at amer's closing: exact counters")
+    func handoffAndEscalationCounters() async throws {
+        let amerClosing = Self.t("2026-11-24T22:00:00Z")
+        let h = try await ServiceHarness(name: "ops-handoff", start: Self.t("2026-11-24T17:30:00Z"), config: SunFixtures.config)
+        let router = RouterService(connection: h.connection, config: h.config, clock: h.clock,
+                                   options: RouterOptions(heartbeatInterval: .seconds(1)), logger: h.logger,
+                                   metrics: MeridianMetrics())
+        h.run(router)
+        try await h.startWorker("amer", node: "amer-1")
+        try await h.startWorker("apac", node: "apac-1")
+        try await waitUntil("amer and apac live") {
+            router.liveLoads()["amer"]?.liveWorkers == 1 && router.liveLoads()["apac"]?.liveWorkers == 1
+        }
+        try await waitUntil("closing timers armed") { h.clock.sleeperCount == 3 }
+        _ = try await h.submit(ServiceFixtures.ticketJSON("H-1", createdAt: "2026-11-24T17:30:00Z"))
+        _ = try await h.submit(ServiceFixtures.ticketJSON("H-2", createdAt: "2026-11-24T17:30:00Z"))
+        try await waitUntil("amer got both") { h.delivered.count == 2 }
+        // H-2 is answered (so it stays at amer's closing) and escalated to L2 by its team.
+        try await h.record(.responded, ticket: "H-2", at: Self.t("2026-11-24T18:00:00Z"), automatic: false)
+        var escalation = TicketEvent(ticket: "H-2", kind: .escalated, at: Self.t("2026-11-24T18:05:00Z"), region: "emea",
+                                     tier: .l2)
+        escalation.automatic = false
+        try await EventLog(h.js).append(escalation, id: "H-2:escalated:manual")
+        try await waitUntil("the L2 work delivered") { h.delivered.count == 3 }
+        let l2 = h.delivered[2]
+        #expect(l2.work.tier == .l2)
+        _ = try await h.submit(ServiceFixtures.ticketJSON("H-3", plan: "premium", createdAt: "2026-11-24T18:10:00Z"))
+        try await waitUntil("the projection caught up") { router.handling(of: "H-3") != nil }
+
+        h.clock.advance(to: amerClosing)
+        try await waitUntil("apac got H-1") { h.delivered.contains { $0.work.ticket.id == "H-1" && $0.work.region == "apac" } }
+        let metrics = String(decoding: router.metrics.exposition(), as: UTF8.self)
+        #expect(metrics.contains(#"meridian_handoffs_total{from="amer",to="apac"} 1"# + "\n"))
+        #expect(metrics.components(separatedBy: "meridian_handoffs_total{").count == 2)
+        #expect(metrics.contains(#"meridian_escalations_total{region="\#(l2.work.region)",tier="l2"} 1"# + "\n"))
+        #expect(metrics.contains(#"meridian_tickets_routed_total{region="amer",plan="enterprise",reason="follow_the_sun"} 2"# + "\n"))
+        #expect(metrics.contains(#"meridian_tickets_routed_total{region="emea",plan="premium",reason="home_queued"} 1"# + "\n"))
         await h.stop()
     }
 
