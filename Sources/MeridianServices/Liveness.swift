@@ -11,7 +11,7 @@ public struct LivenessTracker<Region: Hashable & Sendable, Node: Hashable & Send
     public struct Beat: Sendable, Equatable {
         public var region: Region
         public var at: Moment
-        /// Open tickets the node holds (its backlog), as it reported.
+        /// The region's backlog, as the node reported it (region-wide: every node reports the same).
         public var backlog: Int
     }
 
@@ -45,7 +45,7 @@ public struct LivenessTracker<Region: Hashable & Sendable, Node: Hashable & Send
         return beat.at.duration(to: now) <= interval * missedBeats
     }
 
-    /// Live node count and summed backlog per region at `now`; regions without a live node are
+    /// Live node count and backlog (the largest reported) per region at `now`; regions without a live node are
     /// absent. Drops nodes that are gone.
     /// - Complexity: O(nodes).
     public mutating func liveRegions(at now: Moment) -> [Region: (workers: Int, backlog: Int)] {
@@ -56,7 +56,7 @@ public struct LivenessTracker<Region: Hashable & Sendable, Node: Hashable & Send
                 continue
             }
             result[beat.region, default: (0, 0)].workers += 1
-            result[beat.region, default: (0, 0)].backlog += beat.backlog
+            result[beat.region, default: (0, 0)].backlog = max(result[beat.region]?.backlog ?? 0, beat.backlog)
         }
         return result
     }

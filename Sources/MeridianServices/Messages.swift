@@ -74,10 +74,20 @@ public struct Heartbeat: Codable, Hashable, Sendable {
     public var node: NodeID
     public var region: RegionID
     public var state: State
-    /// Work waiting in the region's queues, as the node saw it.
+    /// Tickets of the region's log that the region works on and has not answered yet (no first
+    /// response): the work its team still owes. The same on every node of the region.
     public var backlog: Int
-    /// Open tickets whose clocks the node keeps.
+    /// Unresolved tickets of the region's log that the region works on (handled here).
     public var clocks: Int
+    /// Unresolved tickets of the region's log that other regions work on (handed off or routed
+    /// follow-the-sun), by region: add them to those regions' `clocks`.
+    public var handledElsewhere: [String: Int]?
+    /// Unresolved tickets of the region's log due within an hour (`ClockCensus.riskWindow`).
+    public var atRisk: Int?
+    /// Breach events of the region's log on the region's local date.
+    public var breachesToday: Int?
+    /// Whether the node's replay of the log has caught up (before, the counts are partial).
+    public var caughtUp: Bool?
 
     public init(node: NodeID, region: RegionID, state: State, backlog: Int, clocks: Int) {
         self.node = node
@@ -85,6 +95,20 @@ public struct Heartbeat: Codable, Hashable, Sendable {
         self.state = state
         self.backlog = backlog
         self.clocks = clocks
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case node, region, state, backlog, clocks
+        case handledElsewhere = "handled_elsewhere"
+        case atRisk = "at_risk"
+        case breachesToday = "breaches_today"
+        case caughtUp = "caught_up"
+    }
+
+    /// Whether every count is in range (a heartbeat is input from the network).
+    public var isPlausible: Bool {
+        backlog >= 0 && clocks >= 0 && (atRisk ?? 0) >= 0 && (breachesToday ?? 0) >= 0
+            && (handledElsewhere ?? [:]).values.allSatisfy { $0 >= 0 }
     }
 }
 

@@ -74,6 +74,9 @@ public final class RegionClocks: Sendable {
         state.withLock { $0.book[ticket] }
     }
 
+    /// Every ticket's clock status at `now`, in no order (resolved ones included).
+    public func statuses(at now: Instant) -> [TicketClockStatus] { state.withLock { $0.book.statuses(at: now, config: config) } }
+
     /// Unresolved tickets with their clocks at `now`, most urgent first.
     public func openTickets(at now: Instant) -> [TicketClockStatus] {
         let all = state.withLock { $0.book.statuses(at: now, config: config) }

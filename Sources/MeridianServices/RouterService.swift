@@ -51,6 +51,9 @@ public final class RouterService: Service {
     public let options: RouterOptions
     let logger: Logger
     let observer: (@Sendable (RoutingRecord) -> Void)?
+    /// What this router counts (`--metrics-listen` serves it) and whether it is ready.
+    public let metrics: MeridianMetrics
+    public let readiness = Readiness()
 
     private let liveness: Mutex<LivenessTracker<RegionID, NodeID>>
     /// Every ticket's clock, from the whole event log: who handles which ticket.
@@ -61,8 +64,9 @@ public final class RouterService: Service {
     /// - Parameter observer: called after each ticket is routed or rejected (for the demo's output).
     public init(connection: NATSConnection, config: MeridianConfig, clock: any ServiceClock,
                 streams: MeridianStreams = MeridianStreams(), options: RouterOptions = RouterOptions(),
-                logger: Logger = Logger(label: "meridian.router"),
+                logger: Logger = Logger(label: "meridian.router"), metrics: MeridianMetrics = MeridianMetrics(),
                 observer: (@Sendable (RoutingRecord) -> Void)? = nil) {
+        self.metrics = metrics
         self.connection = connection
         self.config = config
         self.clock = clock
@@ -74,6 +78,7 @@ public final class RouterService: Service {
     }
 
     public func run() async throws {
+        try await JetStreamCheck.require(connection)
         let js = try connection.jetStream()
         let streams = self.streams
         try await startUpStep("creating the streams", logger: logger) { () throws(NATSError) in
@@ -88,6 +93,7 @@ public final class RouterService: Service {
         let escalations = try await startUpStep("creating the escalation consumer", logger: logger) { () throws(NATSError) in
             try await streams.escalationConsumer(js)
         }
+        readiness.markSetUp()
         let requests = try connection.subscribe(to: Subjects.intake, queueGroup: "meridian-router")
         let heartbeats = try connection.subscribe(to: Subjects.allNodes)
         let intake = Intake(router: self, log: EventLog(js), tickets: tickets)
@@ -122,7 +128,8 @@ public final class RouterService: Service {
 
     private func trackHeartbeats(_ subscription: NATSSubscription) async {
         for await message in subscription {
-            guard let beat = try? JSONCoding.decode(Heartbeat.self, from: message.payload) else {
+            guard let beat = try? JSONCoding.decode(Heartbeat.self, from: message.payload), beat.isPlausible else {
+                metrics.badMessage(.heartbeat)
                 logger.warning("ignored an unreadable heartbeat", metadata: ["subject": "\(message.subject)"])
                 continue
             }
@@ -183,6 +190,7 @@ public final class RouterService: Service {
     }
 
     fileprivate func observe(_ record: RoutingRecord) {
+        self.record(record.ticket, record.reply)
         observer?(record)
     }
 
@@ -191,18 +199,22 @@ public final class RouterService: Service {
     private func followEvents(_ js: JetStream) async throws {
         while !Task.isCancelled {
             do {
+                let started = ContinuousClock.now
                 let replay = try await js.replay(stream: MeridianStreams.events, filter: "meridian.events.>")
                 projection.withLock { $0 = SLAClockBook() }
                 for try await item in replay {
                     switch item {
                     case .message(let message):
                         guard let event = try? TicketEvent.decode(json: message.payload) else {
+                            metrics.badMessage(.event)
                             logger.warning("ignored an unreadable event", metadata: ["subject": "\(message.subject)"])
                             continue
                         }
                         projection.withLock { _ = $0.apply(event, config: config) }
                     case .caughtUp:
                         caughtUp.open()
+                        readiness.markCaughtUp()
+                        metrics.replayed(in: started.duration(to: .now))
                     }
                 }
                 return
@@ -246,6 +258,7 @@ public final class RouterService: Service {
         await waitForProjection()
         await consume(consumer, what: "escalations") { message in
             guard let event = try? TicketEvent.decode(json: message.payload), let tier = event.tier else {
+                self.metrics.badMessage(.escalation)
                 self.logger.error("dropped an unreadable escalation", metadata: ["subject": "\(message.subject)"])
                 try? message.term()
                 return
@@ -282,6 +295,7 @@ struct Intake: Sendable {
         switch validator.validate(json: payload) {
         case .failure(let report):
             let reply = IntakeReply.rejected(report)
+            router.metrics.rejected(report)
             logger.info("rejected a ticket", metadata: ["error": "\(report.error)"])
             return reply
         case .success(let valid):
@@ -355,6 +369,7 @@ struct Intake: Sendable {
                                     reason: RoutingReason.handedOff.rawValue)
             event.homeRegion = home
             try await log.append(event, id: "\(id):handed_off:\(closing.unixSeconds)")
+            router.metrics.handedOff(from: from, to: to)
             logger.info("handed off", metadata: ["ticket": "\(id)", "from": "\(from)", "to": "\(to)"])
         } catch {
             logger.error("handoff failed", metadata: ["ticket": "\(id)", "error": "\(error)"])
@@ -374,6 +389,7 @@ struct Intake: Sendable {
             try await publish(WorkItem(
                 workID: "\(event.ticket.rawValue):escalation:\(sequence)", ticket: ticket, region: decision.region,
                 tier: decision.tier, reason: decision.reason.rawValue, reasonText: decision.reasonText))
+            router.metrics.escalated(region: decision.region, tier: decision.tier)
             logger.info("escalated", metadata: ["ticket": "\(event.ticket)", "region": "\(decision.region)",
                                                 "tier": "\(decision.tier.rawValue)"])
             return true

@@ -43,12 +43,17 @@ public final class WorkerService: Service {
     public let clocks: RegionClocks
     let logger: Logger
     private let wakeup = Wakeup()
-    private let backlog = Atomic<Int>(0)
+    /// What this node counts (`--metrics-listen` serves it) and whether it is ready.
+    public let metrics: MeridianMetrics
+    public let readiness = Readiness()
+    let breaches: BreachTally
 
     public init(connection: NATSConnection, config: MeridianConfig, clock: any ServiceClock,
                 options: WorkerOptions, team: any TeamChannel = StandardOutputChannel(),
                 streams: MeridianStreams = MeridianStreams(),
-                logger: Logger = Logger(label: "meridian.worker")) {
+                logger: Logger = Logger(label: "meridian.worker"), metrics: MeridianMetrics = MeridianMetrics()) {
+        self.metrics = metrics
+        self.breaches = BreachTally(calendar: config.calendars[options.region] ?? config.twentyFourSeven)
         self.connection = connection
         self.config = config
         self.clock = clock
@@ -67,6 +72,7 @@ public final class WorkerService: Service {
         guard config.calendars[region] != nil else {
             throw ConfigError(file: config.file, keyPath: "regions.\(region)", message: "no such region in the config")
         }
+        try await JetStreamCheck.require(connection)
         let js = try connection.jetStream()
         let streams = self.streams, region = self.region
         try await startUpStep("creating the streams", logger: logger) { () throws(NATSError) in
@@ -79,13 +85,14 @@ public final class WorkerService: Service {
             })
         }
         let consumers = tierConsumers
+        readiness.markSetUp()
         let inbox = try connection.subscribe(to: Subjects.inbox(region), queueGroup: "meridian-inbox-\(region)")
         let log = EventLog(js)
         logger.info("worker started", metadata: ["region": "\(region)"])
 
         try await cancelWhenGracefulShutdown {
             try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { await self.heartbeat(consumers) }
+                group.addTask { await self.heartbeat() }
                 group.addTask { try await self.followLog(js, log: log) }
                 group.addTask { await self.fireTimers(log: log) }
                 group.addTask { await self.answerInbox(inbox) }
@@ -103,32 +110,18 @@ public final class WorkerService: Service {
     // MARK: - Heartbeats
 
     private func sendHeartbeat(_ state: Heartbeat.State) throws {
-        let beat = Heartbeat(node: options.node, region: region, state: state,
-                             backlog: backlog.load(ordering: .relaxed), clocks: clocks.count)
-        try connection.publish(Subjects.node(region, options.node), payload: try JSONCoding.encode(beat))
+        try connection.publish(Subjects.node(region, options.node), payload: try JSONCoding.encode(makeHeartbeat(state)))
     }
 
-    /// Beats every `heartbeatInterval` with the last known backlog. The backlog is refreshed by a
-    /// separate loop: a slow JetStream API (a busy server, a leader election) must not delay the
-    /// beats, or routers count a healthy node as gone after 3 intervals.
-    private func heartbeat(_ consumers: [PullConsumer]) async {
-        await withDiscardingTaskGroup { group in
-            group.addTask {
-                while !Task.isCancelled {
-                    var pending = 0
-                    for consumer in consumers {
-                        if let info = try? await consumer.info() { pending += Int(info.pending) }
-                    }
-                    self.backlog.store(pending, ordering: .relaxed)
-                    try? await Task.sleep(for: self.options.heartbeatInterval)
-                }
+    /// Beats every `heartbeatInterval` with the counts of the clocks in memory (no JetStream
+    /// call: a slow JetStream API must not delay the beats, or routers count a healthy node as
+    /// gone after 3 intervals).
+    private func heartbeat() async {
+        while !Task.isCancelled {
+            do { try sendHeartbeat(.up) } catch {
+                logger.warning("heartbeat not sent", metadata: ["error": "\(error)"])
             }
-            while !Task.isCancelled {
-                do { try sendHeartbeat(.up) } catch {
-                    logger.warning("heartbeat not sent", metadata: ["error": "\(error)"])
-                }
-                try? await Task.sleep(for: options.heartbeatInterval)
-            }
+            try? await Task.sleep(for: options.heartbeatInterval)
         }
     }
 
@@ -154,6 +147,7 @@ public final class WorkerService: Service {
         do {
             work = try JSONCoding.decode(WorkItem.self, from: message.payload)
         } catch {
+            metrics.badMessage(.work)
             logger.error("dropped unreadable work", metadata: [
                 "subject": "\(message.subject)", "sequence": "\(message.metadata.streamSequence)", "error": "\(error)",
             ])
@@ -166,6 +160,7 @@ public final class WorkerService: Service {
         assigned.toRegion = work.region
         do {
             try await log.append(assigned, id: "\(work.workID):assigned")
+            recordAssignment(of: message, region: work.region)
             try await team.deliver(Assignment(work: work, node: options.node, assignedAt: now,
                                               delivery: Int(message.metadata.deliveryCount)))
             try message.ack()
@@ -178,17 +173,22 @@ public final class WorkerService: Service {
     // MARK: - Clocks
 
     private func followLog(_ js: JetStream, log: EventLog) async throws {
+        let started = ContinuousClock.now
         let replay = try await js.replay(stream: MeridianStreams.events, filter: Subjects.regionEvents(region))
         for try await item in replay {
             switch item {
             case .message(let message):
                 guard let event = try? TicketEvent.decode(json: message.payload) else {
+                    metrics.badMessage(.event)
                     logger.warning("ignored an unreadable event", metadata: ["subject": "\(message.subject)"])
                     continue
                 }
+                breaches.observe(event)
                 await publish(clocks.receive(event), log: log)
             case .caughtUp:
                 let due = clocks.caughtUp()
+                readiness.markCaughtUp()
+                metrics.replayed(in: started.duration(to: .now))
                 logger.info("clocks rebuilt from the log", metadata: ["clocks": "\(clocks.count)", "due": "\(due.count)"])
                 await publish(due, log: log)
             }
@@ -223,7 +223,7 @@ public final class WorkerService: Service {
                 continue
             }
             do {
-                try await log.append(event, id: id)
+                if try await log.append(event, id: id) { metrics.alertStored(event) }
             } catch {
                 logger.error("could not publish an alert", metadata: ["id": "\(id)", "error": "\(error)"])
             }

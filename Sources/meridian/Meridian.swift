@@ -14,6 +14,8 @@ struct Meridian: AsyncParsableCommand {
             RouterCommand.self,
             WorkerCommand.self,
             TailCommand.self,
+            StatusCommand.self,
+            AlertmanagerCommand.self,
             TicketCommand.self,
             InboxCommand.self,
             SubmitCommand.self,

@@ -22,6 +22,7 @@ struct RouterCommand: AsyncParsableCommand {
     @OptionGroup var configOptions: ConfigOptions
     @OptionGroup var nats: NATSConnectionOptions
     @OptionGroup var streamOptions: StreamOptions
+    @OptionGroup var metricsOptions: MetricsOptions
 
     @Option(help: ArgumentHelp("Node name in logs (env MERIDIAN_NODE; default router-<host>-<pid>).", valueName: "name"))
     var node: String?
@@ -36,10 +37,13 @@ struct RouterCommand: AsyncParsableCommand {
         let name = node ?? NATSConnectionOptions.environment["MERIDIAN_NODE"] ?? defaultNodeName("router")
         logger[metadataKey: "node"] = "\(name)"
         let connection = try await nats.connect(name: name, logger: logger)
+        let metrics = metricsOptions.makeMetrics()
         let router = RouterService(
             connection: connection, config: config, clock: SystemClock(), streams: streamOptions.streams,
-            options: RouterOptions(heartbeatInterval: .milliseconds(Int64(heartbeatSeconds * 1000))), logger: logger)
-        try await runUntilSignalled(router, connection: connection, logger: logger)
+            options: RouterOptions(heartbeatInterval: .milliseconds(Int64(heartbeatSeconds * 1000))), logger: logger,
+            metrics: metrics)
+        try await runUntilSignalled(router, connection: connection, logger: logger, also: metricsOptions.services(
+            metrics: metrics, readiness: router.readiness, connection: connection, logger: logger, sample: router.sampleGauges))
     }
 }
 
@@ -59,6 +63,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var configOptions: ConfigOptions
     @OptionGroup var nats: NATSConnectionOptions
     @OptionGroup var streamOptions: StreamOptions
+    @OptionGroup var metricsOptions: MetricsOptions
 
     @Option(help: ArgumentHelp("The region this node works for, e.g. emea.", valueName: "id"))
     var region: String
@@ -96,14 +101,16 @@ struct WorkerCommand: AsyncParsableCommand {
         let name = node ?? NATSConnectionOptions.environment["MERIDIAN_NODE"] ?? defaultNodeName(region)
         logger[metadataKey: "node"] = "\(name)"
         let connection = try await nats.connect(name: name, logger: logger)
+        let metrics = metricsOptions.makeMetrics()
         let worker = WorkerService(
             connection: connection, config: config, clock: SystemClock(),
             options: WorkerOptions(region: regionID, node: NodeID(name),
                                    heartbeatInterval: .milliseconds(Int64(heartbeatSeconds * 1000))),
             team: webhook.flatMap { URL(string: $0) }.map { WebhookChannel(url: $0) as any TeamChannel }
                 ?? StandardOutputChannel(),
-            streams: streamOptions.streams, logger: logger)
-        try await runUntilSignalled(worker, connection: connection, logger: logger)
+            streams: streamOptions.streams, logger: logger, metrics: metrics)
+        try await runUntilSignalled(worker, connection: connection, logger: logger, also: metricsOptions.services(
+            metrics: metrics, readiness: worker.readiness, connection: connection, logger: logger, sample: worker.sampleGauges))
     }
 }
 
@@ -114,10 +121,12 @@ extension NodeID {
     }
 }
 
-/// Runs a service until SIGTERM/SIGINT (graceful shutdown), then drains the connection.
-func runUntilSignalled(_ service: some Service, connection: NATSConnection, logger: Logger) async throws {
+/// Runs a service (and `also`, e.g. its metrics endpoint) until SIGTERM/SIGINT (graceful
+/// shutdown), then drains the connection.
+func runUntilSignalled(_ service: some Service, connection: NATSConnection, logger: Logger,
+                       also: [any Service] = []) async throws {
     let group = ServiceGroup(
-        services: [service], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+        services: [service] + also, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
     do {
         try await group.run()
     } catch {
