@@ -104,6 +104,9 @@ public final class RouterService: Service {
                     for region in self.config.regions {
                         group.addTask { await self.handOffAtClosings(region, intake: intake) }
                     }
+                    for (region, onCall) in self.config.onCall {
+                        group.addTask { await self.handOffAtOnCallEnds(region, onCall: onCall, intake: intake) }
+                    }
                 }
             }
         }
@@ -240,6 +243,26 @@ public final class RouterService: Service {
         }
     }
 
+    /// At each end of `region`'s on-call coverage, moves its unanswered on-call work to a region on
+    /// call then (`Router.onCallHandoffs`). A 24x7 `on_call` never ends: nothing to do.
+    private func handOffAtOnCallEnds(_ region: RegionID, onCall: BusinessCalendar, intake: Intake) async {
+        await waitForProjection()
+        while !Task.isCancelled {
+            let end = onCall.nextClosing(after: clock.now())
+            guard end < BusinessCalendar.domain.upperBound else { return }
+            do { try await clock.sleep(until: end) } catch { return }
+            let candidates = projection.withLock { $0.handoffCandidates(handledBy: region) }
+            let decisions = Router.onCallHandoffs(closing: region, tickets: candidates, config: config, now: end,
+                                                  live: liveLoads())
+            for decision in decisions {
+                guard let to = decision.to else { continue }
+                await intake.handOff(decision.ticket, from: region, to: to, tier: decision.tier, at: end,
+                                     queuedUntil: nil, reason: decision.reason,
+                                     text: "the on-call of \(region) ended at \(end.iso8601); on-call of \(to)")
+            }
+        }
+    }
+
     // MARK: - Escalations
 
     private func routeEscalations(_ consumer: PullConsumer, intake: Intake) async {
@@ -341,7 +364,8 @@ struct Intake: Sendable {
 
     /// Moves an unanswered ticket to another region at `from`'s closing: a work item there and a
     /// `handed_off` event in the ticket's home log.
-    func handOff(_ id: TicketID, from: RegionID, to: RegionID, tier: Tier, at closing: Instant, queuedUntil: Instant?) async {
+    func handOff(_ id: TicketID, from: RegionID, to: RegionID, tier: Tier, at closing: Instant, queuedUntil: Instant?,
+                 reason: RoutingReason = .handedOff, text: String? = nil) async {
         do {
             guard let ticket = try await ticket(id), let home = router.handling(of: id)?.home else {
                 logger.warning("cannot hand off an unknown ticket", metadata: ["ticket": "\(id)"])
@@ -349,10 +373,10 @@ struct Intake: Sendable {
             }
             try await publish(WorkItem(
                 workID: "\(id):handoff:\(closing.unixSeconds)", ticket: ticket, region: to, tier: tier,
-                reason: RoutingReason.handedOff.rawValue,
-                reasonText: "\(from) closed at \(closing); handed off to \(to)", queuedUntil: queuedUntil))
+                reason: reason.rawValue,
+                reasonText: text ?? "\(from) closed at \(closing); handed off to \(to)", queuedUntil: queuedUntil))
             var event = TicketEvent(ticket: id, kind: .handedOff, at: closing, region: home, toRegion: to, tier: tier,
-                                    reason: RoutingReason.handedOff.rawValue)
+                                    reason: reason.rawValue)
             event.homeRegion = home
             try await log.append(event, id: "\(id):handed_off:\(closing.unixSeconds)")
             logger.info("handed off", metadata: ["ticket": "\(id)", "from": "\(from)", "to": "\(to)"])
