@@ -393,11 +393,23 @@ struct Intake: Sendable {
                 return true
             }
             let from = router.handling(of: event.ticket)?.region ?? event.region
+            let now = router.clock.now()
             let decision = Router.escalate(from: from, home: ticket.region, to: tier, config: config,
-                                           now: router.clock.now(), live: router.liveLoads())
+                                           now: now, live: router.liveLoads())
+            let workID = "\(event.ticket.rawValue):escalation:\(sequence)"
             try await publish(WorkItem(
-                workID: "\(event.ticket.rawValue):escalation:\(sequence)", ticket: ticket, region: decision.region,
-                tier: decision.tier, reason: decision.reason.rawValue, reasonText: decision.reasonText))
+                workID: workID, ticket: ticket, region: decision.region,
+                tier: decision.tier, reason: decision.reason.rawValue, reasonText: decision.reasonText,
+                queuedUntil: decision.queuedUntil))
+            if decision.region != from {
+                // The work moved: the home log says who handles the ticket now (the receiving
+                // region's inbox lists it).
+                var moved = TicketEvent(ticket: event.ticket, kind: .handedOff, at: max(now, event.at),
+                                        region: ticket.region, toRegion: decision.region, tier: decision.tier,
+                                        reason: decision.reason.rawValue)
+                moved.homeRegion = ticket.region
+                try await log.append(moved, id: "\(workID):handed_off")
+            }
             logger.info("escalated", metadata: ["ticket": "\(event.ticket)", "region": "\(decision.region)",
                                                 "tier": "\(decision.tier.rawValue)"])
             return true

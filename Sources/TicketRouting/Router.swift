@@ -93,17 +93,21 @@ public struct EscalationDecision: Codable, Hashable, Sendable {
     public var tier: Tier
     public var reason: RoutingReason
     public var reasonText: String
+    /// When `region` opens (for the routing margin), if it is not open now: the work waits for it.
+    public var queuedUntil: Instant?
 
-    public init(region: RegionID, tier: Tier, reason: RoutingReason, reasonText: String) {
+    public init(region: RegionID, tier: Tier, reason: RoutingReason, reasonText: String, queuedUntil: Instant? = nil) {
         self.region = region
         self.tier = tier
         self.reason = reason
         self.reasonText = reasonText
+        self.queuedUntil = queuedUntil
     }
 
     enum CodingKeys: String, CodingKey {
         case region, tier, reason
         case reasonText = "reason_text"
+        case queuedUntil = "queued_until"
     }
 }
 
@@ -230,7 +234,19 @@ public enum Router {
     /// Where work escalated from `region` to `tier` goes: the same region's tier, unless the
     /// region does not staff it; then a region that does (open with live workers first, else the
     /// one with live workers that opens soonest, else the first that staffs it: home, then by id).
+    /// `queuedUntil` is the chosen region's next opening (for the margin) when it is not open now.
     public static func escalate(
+        from region: RegionID, home: RegionID, to tier: Tier, config: MeridianConfig, now: Instant,
+        live: [RegionID: RegionLoad]
+    ) -> EscalationDecision {
+        var decision = escalationTarget(from: region, home: home, to: tier, config: config, now: now, live: live)
+        if decision.tier != .oncall, let cal = config.calendars[decision.region], !cal.isOpen(at: now) {
+            decision.queuedUntil = openingAfterMargin(cal, now: now, margin: config.routing.margin)
+        }
+        return decision
+    }
+
+    static func escalationTarget(
         from region: RegionID, home: RegionID, to tier: Tier, config: MeridianConfig, now: Instant,
         live: [RegionID: RegionLoad]
     ) -> EscalationDecision {

@@ -117,12 +117,9 @@ public enum TicketPhase: String, Codable, Hashable, Sendable {
 ///   `plan_changed`, `calendar_changed`, `handed_off`) older than the last applied transition are
 ///   stale and ignored; the same transition kind twice at the same instant is a duplicate. Events
 ///   that do not fit the state (a pause while paused, a reopen of an open ticket) are no-ops.
-/// - Alerts due while the calendar is closed fire only at their due instant (plus a grace of
-///   `alertGrace`); found later, they are held until the calendar next opens.
+/// - Due means due: an alert whose instant has passed fires at once, whatever the calendar says
+///   now (a ticket submitted days after its creation breaches on arrival, at night too).
 public struct SLAClock: Hashable, Sendable {
-    /// Seconds after its due instant during which a late alert still fires while the calendar is closed.
-    public static let alertGrace: Int64 = 900
-
     /// "No instant": 9999-12-31T23:59:59Z, beyond every calendar's domain (and still printable).
     static let none = Instant(unixSeconds: 253_402_300_799)
 
@@ -299,6 +296,10 @@ public struct SLAClock: Hashable, Sendable {
             }
             if let t = event.tier, t > tier {
                 changed = enterTier(t, at: max(at, createdAt), config: config) || changed
+            } else if event.tier == .oncall, tier == .l1 {
+                // Routed to on-call: first-line work out of hours, on L1's tier timer from creation.
+                tier = .oncall
+                changed = true
             }
             return changed
         case .assigned:
@@ -496,9 +497,6 @@ public struct SLAClock: Hashable, Sendable {
         guard phase == .open, force || nextDeadlineStorage <= now || nextDeadlineStorage == SLAClock.none,
               let policy = config.plans[plan], let calendar = calendar(config: config)
         else { return }
-        func mayFire(_ due: Instant) -> Bool {
-            now - due <= SLAClock.alertGrace || calendar.isOpen(at: now)
-        }
         for kind in ClockKind.allCases where isRunning(kind) {
             var t = track(kind)
             guard t.emitted & Track.breachBit == 0 else { continue }
@@ -512,10 +510,8 @@ public struct SLAClock: Hashable, Sendable {
             }
             if used >= p.target {
                 let due = calendar.add(p.start, seconds: p.target + p.paused)
-                if mayFire(due) {
-                    t.emitted = 0xFF
-                    actions.append(.emitBreach(alert(.breach, due)))
-                }
+                t.emitted = 0xFF
+                actions.append(.emitBreach(alert(.breach, due)))
             } else {
                 for (i, permille) in policy.warningPermille.enumerated().reversed() {
                     let bit: UInt8 = 1 << UInt8(i)
@@ -523,10 +519,8 @@ public struct SLAClock: Hashable, Sendable {
                     let threshold = p.target * Int64(permille) / 1000
                     if used >= threshold {
                         let w = calendar.add(p.start, seconds: threshold + p.paused)
-                        if mayFire(w) {
-                            t.emitted |= (bit << 1) &- 1
-                            actions.append(.emitWarning(alert(.warning(permille: permille), w)))
-                        }
+                        t.emitted |= (bit << 1) &- 1
+                        actions.append(.emitWarning(alert(.warning(permille: permille), w)))
                         break
                     }
                 }
@@ -542,12 +536,12 @@ public struct SLAClock: Hashable, Sendable {
         }
     }
 
-    /// Every pending timer, as of `now` (alerts held for a closed calendar: at its next opening).
+    /// Every pending timer, as of `now` (one already due: at `now`, whatever the calendar says).
     /// - Complexity: O(w) calendar operations.
     public func pendingTimers(now: Instant, config: MeridianConfig) -> [ClockTimer] {
         guard phase == .open, let policy = config.plans[plan], let calendar = calendar(config: config) else { return [] }
         var timers: [ClockTimer] = []
-        func when(_ x: Instant) -> Instant { x > now ? x : calendar.nextOpening(after: now) }
+        func when(_ x: Instant) -> Instant { max(x, now) }
         for kind in ClockKind.allCases where isRunning(kind) {
             let t = track(kind)
             guard t.emitted & Track.breachBit == 0 else { continue }
@@ -647,6 +641,8 @@ public struct TicketClockStatus: Codable, Hashable, Sendable {
     public var severity: Severity
     /// The home region (clock owner).
     public var region: RegionID
+    /// The region working on the ticket now (JSON `handled_by`): routed, handed off, or escalated
+    /// to a tier the home region lacks.
     public var handling: RegionID
     public var tier: Tier
     public var phase: TicketPhase
@@ -656,7 +652,8 @@ public struct TicketClockStatus: Codable, Hashable, Sendable {
     public var nextDeadline: Instant?
 
     enum CodingKeys: String, CodingKey {
-        case ticket, plan, severity, region, handling, tier, phase
+        case ticket, plan, severity, region, tier, phase
+        case handling = "handled_by"
         case createdAt = "created_at"
         case firstResponse = "first_response"
         case resolution
