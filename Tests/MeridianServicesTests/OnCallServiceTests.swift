@@ -123,6 +123,26 @@ struct OnCallServiceTests {
         #expect(inbox.map(\.ticket) == ["X-1"])
         #expect(inbox.first?.handling == "emea")
         #expect(inbox.first?.tier == .l3)
+        // L3 replaces the resolution target (24 business hours on apac's calendar: Thursday 09:00Z)
+        // with the 72-hour engineering target from 03:10Z (Friday 2026-12-04 03:10Z): an event.
+        try await waitUntil("target_changed") { try await h.events("meridian.events.apac.target_changed.X-1").count == 1 }
+        let change = try #require(try await h.events("meridian.events.apac.target_changed.X-1").first)
+        #expect(change.clock == .resolution)
+        #expect(change.tier == .l3)
+        #expect(change.previousDue == Self.t("2026-11-26T09:00:00Z"))
+        #expect(change.due == Self.t("2026-12-04T03:10:00Z"))
+        #expect(change.at == Self.t("2026-11-24T03:10:00Z"))
+        #expect(inbox.first?.resolution.due == Self.t("2026-12-04T03:10:00Z"))
+        #expect(inbox.first?.resolution.state == .running)
+        // `meridian tail` shows it.
+        let tail = try await AlertTail.follow(h.js, filter: AlertFilter(), since: .seconds(3600))
+        var shown: TicketEvent?
+        for try await event in tail where event.kind == .targetChanged {
+            shown = event
+            break
+        }
+        #expect(shown.map(AlertTail.line) == "2026-11-24T03:10:00Z TARGET   apac X-1 enterprise/major resolution "
+            + "due 2026-12-04T03:10:00Z (was 2026-11-26T09:00:00Z) at l3")
         // The router's own view agrees, so a later handoff or escalation starts from emea.
         try await waitUntil("router projection") { router.handling(of: "X-1")?.region == "emea" }
         await h.stop()

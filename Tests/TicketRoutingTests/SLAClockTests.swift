@@ -45,7 +45,8 @@ struct SLAClockTests {
         var (clock, _) = start()
         let w = clock.advance(to: p("2026-11-30T10:00:00"), ticket: "T-1", config: config)
         #expect(w.alerts.map(\.messageID) == ["T-1:first_response:0:warning500"])
-        #expect(w.alerts.first?.due == p("2026-11-30T10:00:00"))
+        #expect(w.alerts.first?.due == p("2026-11-30T11:00:00"))  // the deadline
+        #expect(w.alerts.first?.warningAt == p("2026-11-30T10:00:00"))
         // Nothing new at the same instant.
         #expect(clock.advance(to: p("2026-11-30T10:00:00"), ticket: "T-1", config: config) == [])
         // Jumping past both the 75% warning and the breach emits only the breach.
@@ -105,7 +106,8 @@ struct SLAClockTests {
         // Enterprise/major first response: 2h + 4h paused from 09:00 → 15:00; the 75% warning (14:30) is due now.
         let warning = SLAAlert(
             ticket: "T-1", kind: .warning(permille: 750), region: "emea", plan: "enterprise", severity: .major,
-            clock: .firstResponse, cycle: 0, due: p("2026-11-30T14:30:00"), at: p("2026-11-30T14:30:00"))
+            clock: .firstResponse, cycle: 0, due: p("2026-11-30T15:00:00"), warningAt: p("2026-11-30T14:30:00"),
+            at: p("2026-11-30T14:30:00"))
         #expect(actions == [
             .emitWarning(warning),
             .cancelTimers,
