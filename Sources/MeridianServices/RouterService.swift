@@ -273,6 +273,14 @@ public final class RouterService: Service {
                 try? message.term()
                 return
             }
+            // Escalation goes up the levels; on-call is where routing sends out-of-hours work, never a target.
+            guard tier.isLevel else {
+                self.logger.error("dropped an escalation to a tier that is not a level", metadata: [
+                    "subject": "\(message.subject)", "tier": "\(tier.rawValue)",
+                ])
+                try? message.term()
+                return
+            }
             if await intake.escalate(event, to: tier, sequence: message.metadata.streamSequence) {
                 try? message.ack()
             } else {

@@ -130,7 +130,7 @@ struct TicketCommand: AsyncParsableCommand {
         guard TicketID(ticket) != nil else {
             throw ValidationError("\"\(ticket)\" is not a ticket id (1–64 letters, digits, - or _)")
         }
-        if let tier, Tier(rawValue: tier) == nil { throw ValidationError("--tier: \"\(tier)\" is not l1, l2 or l3") }
+        if let tier, Tier(rawValue: tier)?.isLevel != true { throw ValidationError("--tier: \"\(tier)\" is not l1, l2 or l3") }
         if let at, Instant(iso8601: at) == nil {
             throw ValidationError("--at: \"\(at)\" is not an ISO-8601 date-time with an offset")
         }

@@ -24,6 +24,13 @@ struct OnCallCLITests {
         #expect(object["first_response_due"] as? String == "2026-11-28T03:00:00Z")
     }
 
+    @Test("ticket escalate --tier oncall is refused: on-call is not an escalation level")
+    func escalateToOnCallRefused() async throws {
+        let r = try await MeridianCLI.run(["ticket", "escalate", "T-1", "--tier", "oncall"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains(#"--tier: "oncall" is not l1, l2 or l3"#))
+    }
+
     @Test("A config promising 24x7 with no on-call anywhere: route still answers, and warns on stderr naming the plan")
     func uncoveredPromiseWarns() async throws {
         let shipped = try String(contentsOfFile: MeridianCLI.root + "/Config/meridian.yaml", encoding: .utf8)

@@ -103,6 +103,18 @@ struct OnCallServiceTests {
         try await waitUntil("apac L1 got it") { h.delivered.count == 1 }
         #expect(h.delivered[0].work.region == "apac")
 
+        // Hostile: an escalation "to on-call" (not a level) is dropped by the router, nothing is paged.
+        let bogus = TicketEvent.simple(.escalated, ticket: "X-1", at: Self.t("2026-11-24T03:05:00Z"), region: "apac",
+                                       tier: .oncall, automatic: false)
+        try await EventLog(h.js).append(bogus, id: bogus.messageID)
+        try await waitUntil("the router took the bogus escalation off the queue") {
+            guard let info = try? await h.js.consumerInfo(
+                stream: MeridianStreams.events, name: MeridianStreams.escalationConsumer) else { return false }
+            return info.pending == 0 && info.ackPending == 0 && info.deliveredStreamSequence > 0
+        }
+        #expect(h.delivered.count == 1)
+        #expect(apac.clocks.clock("X-1")?.tier == .l1)
+
         h.clock.advance(to: Self.t("2026-11-24T03:10:00Z"))
         let escalate = TicketEvent.simple(.escalated, ticket: "X-1", at: Self.t("2026-11-24T03:10:00Z"), region: "apac",
                                           tier: .l3, automatic: false)
