@@ -226,39 +226,40 @@ public final class RouterService: Service {
 
     // MARK: - Handoffs
 
+    /// At each of `region`'s business closings, `Router.handoffs` over the tickets it handles.
     private func handOffAtClosings(_ region: RegionID, intake: Intake) async {
         guard let calendar = config.calendars[region] else { return }
-        await waitForProjection()
-        while !Task.isCancelled {
-            let closing = calendar.nextClosing(after: clock.now())
-            do { try await clock.sleep(until: closing) } catch { return }
-            let candidates = projection.withLock { $0.handoffCandidates(handledBy: region) }
-            let decisions = Router.handoffs(closing: region, tickets: candidates, config: config, now: closing,
-                                            live: liveLoads())
-            for decision in decisions {
-                guard let to = decision.to else { continue }
-                await intake.handOff(decision.ticket, from: region, to: to, tier: decision.tier, at: closing,
-                                     queuedUntil: decision.queuedUntil)
-            }
+        await handOff(region, atEndsOf: calendar, intake: intake) { candidates, closing, live in
+            Router.handoffs(closing: region, tickets: candidates, config: self.config, now: closing, live: live)
+                .map { ($0, "\(region) closed at \(closing); handed off to \($0.to.map(\.rawValue) ?? "-")") }
         }
     }
 
     /// At each end of `region`'s on-call coverage, moves its unanswered on-call work to a region on
     /// call then (`Router.onCallHandoffs`). A 24x7 `on_call` never ends: nothing to do.
     private func handOffAtOnCallEnds(_ region: RegionID, onCall: BusinessCalendar, intake: Intake) async {
+        await handOff(region, atEndsOf: onCall, intake: intake) { candidates, end, live in
+            Router.onCallHandoffs(closing: region, tickets: candidates, config: self.config, now: end, live: live)
+                .map { ($0, "the on-call of \(region) ended at \(end.iso8601); on-call of \($0.to.map(\.rawValue) ?? "-")") }
+        }
+    }
+
+    /// Sleeps until each end of `calendar`'s open intervals (none past the calendar's domain), then
+    /// hands off what `decide` moves among the tickets `region` handles, each with its reason text.
+    private func handOff(
+        _ region: RegionID, atEndsOf calendar: BusinessCalendar, intake: Intake,
+        decide: ([HandoffCandidate], Instant, [RegionID: RegionLoad]) -> [(HandoffDecision, String)]
+    ) async {
         await waitForProjection()
         while !Task.isCancelled {
-            let end = onCall.nextClosing(after: clock.now())
+            let end = calendar.nextClosing(after: clock.now())
             guard end < BusinessCalendar.domain.upperBound else { return }
             do { try await clock.sleep(until: end) } catch { return }
             let candidates = projection.withLock { $0.handoffCandidates(handledBy: region) }
-            let decisions = Router.onCallHandoffs(closing: region, tickets: candidates, config: config, now: end,
-                                                  live: liveLoads())
-            for decision in decisions {
+            for (decision, text) in decide(candidates, end, liveLoads()) {
                 guard let to = decision.to else { continue }
                 await intake.handOff(decision.ticket, from: region, to: to, tier: decision.tier, at: end,
-                                     queuedUntil: nil, reason: decision.reason,
-                                     text: "the on-call of \(region) ended at \(end.iso8601); on-call of \(to)")
+                                     queuedUntil: decision.queuedUntil, reason: decision.reason, text: text)
             }
         }
     }
@@ -373,7 +374,7 @@ struct Intake: Sendable {
     /// Moves an unanswered ticket to another region at `from`'s closing: a work item there and a
     /// `handed_off` event in the ticket's home log.
     func handOff(_ id: TicketID, from: RegionID, to: RegionID, tier: Tier, at closing: Instant, queuedUntil: Instant?,
-                 reason: RoutingReason = .handedOff, text: String? = nil) async {
+                 reason: RoutingReason, text: String) async {
         do {
             guard let ticket = try await ticket(id), let home = router.handling(of: id)?.home else {
                 logger.warning("cannot hand off an unknown ticket", metadata: ["ticket": "\(id)"])
@@ -382,7 +383,7 @@ struct Intake: Sendable {
             try await publish(WorkItem(
                 workID: "\(id):handoff:\(closing.unixSeconds)", ticket: ticket, region: to, tier: tier,
                 reason: reason.rawValue,
-                reasonText: text ?? "\(from) closed at \(closing); handed off to \(to)", queuedUntil: queuedUntil))
+                reasonText: text, queuedUntil: queuedUntil))
             var event = TicketEvent(ticket: id, kind: .handedOff, at: closing, region: home, toRegion: to, tier: tier,
                                     reason: reason.rawValue)
             event.homeRegion = home
