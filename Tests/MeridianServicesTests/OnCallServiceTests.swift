@@ -70,6 +70,57 @@ struct OnCallServiceTests {
         await h.stop()
     }
 
+    @Test("A split on-call rota: at the end of emea's weekend on-call, its unanswered on-call work moves to apac's on-call")
+    func onCallEndsHandOff() async throws {
+        let yaml = """
+            regions:
+              emea: { timezone: Europe/Paris, hours: { mon-fri: "08:00-18:00" }, on_call: { sat-sun: "00:00-24:00" } }
+              apac: { timezone: Asia/Singapore, hours: { mon-fri: "09:00-18:00" }, on_call: 24x7 }
+            plans:
+              enterprise:
+                first_response: { critical: 1h, major: 2h, minor: 2h }
+                resolution: { critical: 8h, major: 24h, minor: 40h }
+                calendar: { critical: 24x7 }
+                follow_the_sun: true
+            """
+        let config = try MeridianConfig.parse(yaml: yaml, file: "split-oncall.yaml")
+        // Sunday 22:00Z (23:00 Paris): emea's weekend on-call covers; it ends at Monday 00:00 Paris (23:00Z).
+        let h = try await ServiceHarness(name: "oncall-split", start: Self.t("2026-11-29T22:00:00Z"), config: config)
+        let router = h.startRouter()
+        _ = try await h.startWorker("emea", node: "emea-1")
+        _ = try await h.startWorker("apac", node: "apac-1")
+        try await waitUntil("both live") {
+            router.liveLoads()["apac"]?.liveWorkers == 1 && router.liveLoads()["emea"]?.liveWorkers == 1
+        }
+        _ = try await h.submit(ServiceFixtures.ticketJSON("S-1", severity: "critical", createdAt: "2026-11-29T22:00:00Z"))
+        _ = try await h.submit(ServiceFixtures.ticketJSON("S-2", severity: "critical", createdAt: "2026-11-29T22:00:00Z"))
+        try await waitUntil("emea's on-call got both") { h.delivered.count == 2 }
+        #expect(h.delivered.map(\.work.region) == ["emea", "emea"])
+        #expect(h.delivered.map(\.work.tier) == [.oncall, .oncall])
+        try await h.record(.responded, ticket: "S-2", at: Self.t("2026-11-29T22:10:00Z"), automatic: false)
+        // A later ticket in the same log (major: not 24x7, so apac L1, not on-call): once the router's
+        // projection holds it, it has applied S-2's response before it.
+        _ = try await h.submit(ServiceFixtures.ticketJSON("S-3", createdAt: "2026-11-29T22:11:00Z"))
+        try await waitUntil("the router's projection is past the response") { router.handling(of: "S-3") != nil }
+
+        h.clock.advance(to: Self.t("2026-11-29T23:00:00Z"))
+        try await waitUntil("apac's on-call got S-1") { h.delivered.contains { $0.work.workID.hasPrefix("S-1:handoff") } }
+        let moved = try #require(h.delivered.first { $0.work.workID.hasPrefix("S-1:handoff") }).work
+        #expect(moved.ticket.id == "S-1")
+        #expect(moved.region == "apac")
+        #expect(moved.tier == .oncall)
+        #expect(moved.reason == "on_call_handed_off")
+        #expect(moved.reasonText == "the on-call of emea ended at 2026-11-29T23:00:00Z; on-call of apac")
+        #expect(moved.queuedUntil == nil)
+        try await waitUntil("S-1's handed_off") { try await h.events("meridian.events.emea.handed_off.S-1").count == 1 }
+        let handedOff = try await h.events("meridian.events.emea.handed_off.S-1")
+        #expect(handedOff.map(\.toRegion) == ["apac"])
+        #expect(handedOff.map(\.at) == [Self.t("2026-11-29T23:00:00Z")])
+        // S-2 was answered: it stays with emea's engineer (its decision comes after S-1's, which is stored).
+        #expect(try await h.events("meridian.events.emea.handed_off.S-2").isEmpty)
+        await h.stop()
+    }
+
     /// The README's sample: created Friday 2026-11-27 16:50Z, first response due Monday 08:50Z,
     /// submitted Wednesday 01:00Z, six hours before emea opens.
     @Test("A ticket submitted five days late breaches at once, at night: at 01:00Z, 40h10m overdue")
