@@ -6,7 +6,7 @@ public import TicketRouting
 public struct AlertFilter: Sendable, Hashable {
     public var region: RegionID?
     public var plan: PlanID?
-    /// `warning`, `breached`, or both when nil.
+    /// `warning`, `breached` or `target_changed`; all three when nil.
     public var kind: TicketEvent.Kind?
 
     public init(region: RegionID? = nil, plan: PlanID? = nil, kind: TicketEvent.Kind? = nil) {
@@ -20,9 +20,9 @@ public struct AlertFilter: Sendable, Hashable {
         Subjects.events(region: region, kind: kind)
     }
 
-    /// Whether an event is an alert this filter shows.
+    /// Whether an event is an alert (or target change) this filter shows.
     public func matches(_ event: TicketEvent) -> Bool {
-        event.kind.isAlert && (kind == nil || event.kind == kind) && (region == nil || event.region == region)
+        event.kind.isMonitored && (kind == nil || event.kind == kind) && (region == nil || event.region == region)
             && (plan == nil || event.plan == plan)
     }
 }
@@ -69,14 +69,33 @@ public enum AlertTail {
         }
     }
 
-    /// One human line per alert:
-    /// `2026-11-24T11:00:00Z BREACHED emea A-1 enterprise/major first_response due 2026-11-24T11:00:00Z overdue 0s`.
+    /// One human line per alert or target change; `due` is always the clock's deadline:
+    /// ```
+    /// 2026-11-24T10:00:00Z WARNING  emea T-1 enterprise/major first_response 50% at 2026-11-24T10:00:00Z due 2026-11-24T11:00:00Z left 1h
+    /// 2026-11-24T11:00:07Z BREACHED emea T-1 enterprise/major first_response due 2026-11-24T11:00:00Z overdue 7s
+    /// 2026-11-24T12:00:00Z TARGET   emea T-1 enterprise/major resolution due 2026-11-27T16:00:00Z (was 2026-11-25T09:00:00Z) at l3
+    /// ```
     public static func line(_ event: TicketEvent) -> String {
-        var text = "\(event.at.iso8601) \(event.kind == .breached ? "BREACHED" : "WARNING ") \(event.region) \(event.ticket)"
+        let label = switch event.kind {
+        case .breached: "BREACHED"
+        case .targetChanged: "TARGET  "
+        default: "WARNING "
+        }
+        var text = "\(event.at.iso8601) \(label) \(event.region) \(event.ticket)"
         text += " \(event.plan?.rawValue ?? "?")/\(event.severity?.rawValue ?? "?") \(event.clock?.rawValue ?? "?")"
+        if event.kind == .warning, let threshold = event.threshold {
+            text += " \(Int((threshold * 100).rounded()))%"
+            if let at = event.warningAt { text += " at \(at.iso8601)" }
+        }
         if let due = event.due { text += " due \(due.iso8601)" }
-        if event.kind == .warning, let threshold = event.threshold { text += " at \(Int((threshold * 100).rounded()))%" }
+        if event.kind == .warning, let due = event.due {
+            text += due >= event.at ? " left \(DurationText.format(due - event.at))" : " overdue \(DurationText.format(event.at - due))"
+        }
         if let overdue = event.overdueSeconds { text += " overdue \(DurationText.format(overdue))" }
+        if event.kind == .targetChanged {
+            if let previous = event.previousDue { text += " (was \(previous.iso8601))" }
+            if let tier = event.tier { text += " at \(tier.rawValue)" }
+        }
         return text
     }
 }

@@ -375,7 +375,9 @@ final class DemoAgents: Sendable {
     private func act(on assignment: Assignment) async {
         let work = assignment.work
         let ticket = work.ticket
-        guard let calendar = config.calendars[work.region], let policy = config.plans[ticket.plan] else { return }
+        // On-call work is answered on the on-call rota's hours, like first-line work.
+        let hours = work.tier == .oncall ? config.onCall[work.region] : config.calendars[work.region]
+        guard let calendar = hours, let policy = config.plans[ticket.plan] else { return }
         // Escalation work ids carry a stream sequence: key those by ticket and tier instead.
         let escalation = work.workID.contains(":escalation:")
         var rng = DemoRandom(seed: seed, key: escalation ? "\(ticket.id):\(work.tier.rawValue)" : work.workID)
@@ -383,7 +385,7 @@ final class DemoAgents: Sendable {
         let agent = "\(work.region)-agent-\(rng.int(1...6))"
         let home = ticket.region
 
-        if work.tier != .l1 || tracker.hasResponse(ticket.id) {
+        if work.tier > .l1 || tracker.hasResponse(ticket.id) {
             var t = begin
             if !tracker.hasResponse(ticket.id) {
                 // Escalated before anyone answered: L2 answers half an hour to two hours before

@@ -39,7 +39,7 @@ public final class RegionClocks: Sendable {
             }
             return state.book.apply(event, config: config).compactMap { action in
                 switch action {
-                case .emitWarning, .emitBreach, .escalate: TicketAction(ticket: event.ticket, action: action)
+                case .emitWarning, .emitBreach, .escalate, .targetChanged: TicketAction(ticket: event.ticket, action: action)
                 case .cancelTimers, .schedule: nil
                 }
             }
@@ -83,10 +83,11 @@ public final class RegionClocks: Sendable {
         return all.filter { $0.phase != .resolved }.sorted(by: Self.mostUrgentFirst)
     }
 
-    /// The inbox order: the earliest next deadline first, tickets without one (paused) last;
-    /// ties by ticket id.
+    /// The inbox order: overdue tickets (a clock breached and still counting) first, then the
+    /// earliest next deadline first, tickets without one (paused) last; ties by ticket id.
     public static func mostUrgentFirst(_ a: TicketClockStatus, _ b: TicketClockStatus) -> Bool {
-        switch (a.nextDeadline, b.nextDeadline) {
+        if a.isOverdue != b.isOverdue { return a.isOverdue }
+        return switch (a.nextDeadline, b.nextDeadline) {
         case let (x?, y?): x != y ? x < y : a.ticket < b.ticket
         case (_?, nil): true
         case (nil, _?): false

@@ -110,6 +110,9 @@ public final class RouterService: Service {
                     for region in self.config.regions {
                         group.addTask { await self.handOffAtClosings(region, intake: intake) }
                     }
+                    for (region, onCall) in self.config.onCall {
+                        group.addTask { await self.handOffAtOnCallEnds(region, onCall: onCall, intake: intake) }
+                    }
                 }
             }
         }
@@ -235,19 +238,40 @@ public final class RouterService: Service {
 
     // MARK: - Handoffs
 
+    /// At each of `region`'s business closings, `Router.handoffs` over the tickets it handles.
     private func handOffAtClosings(_ region: RegionID, intake: Intake) async {
         guard let calendar = config.calendars[region] else { return }
+        await handOff(region, atEndsOf: calendar, intake: intake) { candidates, closing, live in
+            Router.handoffs(closing: region, tickets: candidates, config: self.config, now: closing, live: live)
+                .map { ($0, "\(region) closed at \(closing); handed off to \($0.to.map(\.rawValue) ?? "-")") }
+        }
+    }
+
+    /// At each end of `region`'s on-call coverage, moves its unanswered on-call work to a region on
+    /// call then (`Router.onCallHandoffs`). A 24x7 `on_call` never ends: nothing to do.
+    private func handOffAtOnCallEnds(_ region: RegionID, onCall: BusinessCalendar, intake: Intake) async {
+        await handOff(region, atEndsOf: onCall, intake: intake) { candidates, end, live in
+            Router.onCallHandoffs(closing: region, tickets: candidates, config: self.config, now: end, live: live)
+                .map { ($0, "the on-call of \(region) ended at \(end.iso8601); on-call of \($0.to.map(\.rawValue) ?? "-")") }
+        }
+    }
+
+    /// Sleeps until each end of `calendar`'s open intervals (none past the calendar's domain), then
+    /// hands off what `decide` moves among the tickets `region` handles, each with its reason text.
+    private func handOff(
+        _ region: RegionID, atEndsOf calendar: BusinessCalendar, intake: Intake,
+        decide: ([HandoffCandidate], Instant, [RegionID: RegionLoad]) -> [(HandoffDecision, String)]
+    ) async {
         await waitForProjection()
         while !Task.isCancelled {
-            let closing = calendar.nextClosing(after: clock.now())
-            do { try await clock.sleep(until: closing) } catch { return }
+            let end = calendar.nextClosing(after: clock.now())
+            guard end < BusinessCalendar.domain.upperBound else { return }
+            do { try await clock.sleep(until: end) } catch { return }
             let candidates = projection.withLock { $0.handoffCandidates(handledBy: region) }
-            let decisions = Router.handoffs(closing: region, tickets: candidates, config: config, now: closing,
-                                            live: liveLoads())
-            for decision in decisions {
+            for (decision, text) in decide(candidates, end, liveLoads()) {
                 guard let to = decision.to else { continue }
-                await intake.handOff(decision.ticket, from: region, to: to, tier: decision.tier, at: closing,
-                                     queuedUntil: decision.queuedUntil)
+                await intake.handOff(decision.ticket, from: region, to: to, tier: decision.tier, at: end,
+                                     queuedUntil: decision.queuedUntil, reason: decision.reason, text: text)
             }
         }
     }
@@ -260,6 +284,14 @@ public final class RouterService: Service {
             guard let event = try? TicketEvent.decode(json: message.payload), let tier = event.tier else {
                 self.metrics.badMessage(.escalation)
                 self.logger.error("dropped an unreadable escalation", metadata: ["subject": "\(message.subject)"])
+                try? message.term()
+                return
+            }
+            // Escalation goes up the levels; on-call is where routing sends out-of-hours work, never a target.
+            guard tier.isLevel else {
+                self.logger.error("dropped an escalation to a tier that is not a level", metadata: [
+                    "subject": "\(message.subject)", "tier": "\(tier.rawValue)",
+                ])
                 try? message.term()
                 return
             }
@@ -355,7 +387,8 @@ struct Intake: Sendable {
 
     /// Moves an unanswered ticket to another region at `from`'s closing: a work item there and a
     /// `handed_off` event in the ticket's home log.
-    func handOff(_ id: TicketID, from: RegionID, to: RegionID, tier: Tier, at closing: Instant, queuedUntil: Instant?) async {
+    func handOff(_ id: TicketID, from: RegionID, to: RegionID, tier: Tier, at closing: Instant, queuedUntil: Instant?,
+                 reason: RoutingReason, text: String) async {
         do {
             guard let ticket = try await ticket(id), let home = router.handling(of: id)?.home else {
                 logger.warning("cannot hand off an unknown ticket", metadata: ["ticket": "\(id)"])
@@ -363,10 +396,10 @@ struct Intake: Sendable {
             }
             try await publish(WorkItem(
                 workID: "\(id):handoff:\(closing.unixSeconds)", ticket: ticket, region: to, tier: tier,
-                reason: RoutingReason.handedOff.rawValue,
-                reasonText: "\(from) closed at \(closing); handed off to \(to)", queuedUntil: queuedUntil))
+                reason: reason.rawValue,
+                reasonText: text, queuedUntil: queuedUntil))
             var event = TicketEvent(ticket: id, kind: .handedOff, at: closing, region: home, toRegion: to, tier: tier,
-                                    reason: RoutingReason.handedOff.rawValue)
+                                    reason: reason.rawValue)
             event.homeRegion = home
             try await log.append(event, id: "\(id):handed_off:\(closing.unixSeconds)")
             router.metrics.handedOff(from: from, to: to)
@@ -384,12 +417,24 @@ struct Intake: Sendable {
                 return true
             }
             let from = router.handling(of: event.ticket)?.region ?? event.region
+            let now = router.clock.now()
             let decision = Router.escalate(from: from, home: ticket.region, to: tier, config: config,
-                                           now: router.clock.now(), live: router.liveLoads())
+                                           now: now, live: router.liveLoads())
+            let workID = "\(event.ticket.rawValue):escalation:\(sequence)"
             try await publish(WorkItem(
-                workID: "\(event.ticket.rawValue):escalation:\(sequence)", ticket: ticket, region: decision.region,
-                tier: decision.tier, reason: decision.reason.rawValue, reasonText: decision.reasonText))
+                workID: workID, ticket: ticket, region: decision.region,
+                tier: decision.tier, reason: decision.reason.rawValue, reasonText: decision.reasonText,
+                queuedUntil: decision.queuedUntil))
             router.metrics.escalated(region: decision.region, tier: decision.tier)
+            if decision.region != from {
+                // The work moved: the home log says who handles the ticket now (the receiving
+                // region's inbox lists it).
+                var moved = TicketEvent(ticket: event.ticket, kind: .handedOff, at: max(now, event.at),
+                                        region: ticket.region, toRegion: decision.region, tier: decision.tier,
+                                        reason: decision.reason.rawValue)
+                moved.homeRegion = ticket.region
+                try await log.append(moved, id: "\(workID):handed_off")
+            }
             logger.info("escalated", metadata: ["ticket": "\(event.ticket)", "region": "\(decision.region)",
                                                 "tier": "\(decision.tier.rawValue)"])
             return true

@@ -204,7 +204,7 @@ public final class WorkerService: Service {
         }
     }
 
-    /// Publishes alerts and escalations. A failed publish is logged; the event comes due again on
+    /// Publishes alerts, target changes and escalations. A failed publish is logged; the event comes due again on
     /// the next replay (a restart), since it is not in the log.
     private func publish(_ actions: [TicketAction], log: EventLog) async {
         for item in actions {
@@ -214,6 +214,9 @@ public final class WorkerService: Service {
             case .emitWarning(let alert), .emitBreach(let alert):
                 event = alert.event
                 id = alert.messageID
+            case .targetChanged(let change):
+                event = change.event
+                id = event.messageID
             case .escalate(let tier):
                 guard let clock = clocks.clock(item.ticket) else { continue }
                 event = TicketEvent(ticket: item.ticket, kind: .escalated, at: self.clock.now(), region: clock.home,

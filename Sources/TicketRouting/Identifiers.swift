@@ -116,25 +116,42 @@ public enum Severity: String, Codable, Hashable, Comparable, Sendable, CaseItera
     }
 }
 
-/// A support tier: L1 (triage) → L2 (product specialists) → L3 (engineering).
+/// A support tier: L1 (triage) → L2 (product specialists) → L3 (engineering), and `oncall`:
+/// the on-call engineer of a region with `on_call:` coverage, who takes 24x7 work while no
+/// region is open.
+///
+/// `oncall` is first-line work outside business hours: it orders below L1, its automatic
+/// escalation uses the L1 target and goes to L2 (`next`), and it is not one of the `levels` a
+/// region staffs with `tiers:` (it comes from `on_call:`).
 public enum Tier: String, Codable, Hashable, Comparable, Sendable, CaseIterable {
     case l1, l2, l3
+    case oncall
+
+    /// The escalation levels, in order (what `tiers:` lists and `TierTable` holds).
+    public static let levels: [Tier] = [.l1, .l2, .l3]
 
     public static func < (lhs: Tier, rhs: Tier) -> Bool { lhs.index < rhs.index }
 
-    /// 0, 1, 2.
+    /// -1 for on-call, then 0, 1, 2.
     public var index: Int {
         switch self {
+        case .oncall: -1
         case .l1: 0
         case .l2: 1
         case .l3: 2
         }
     }
 
-    /// The next tier up, nil at L3.
+    /// Whether this is one of the `levels` (not on-call).
+    public var isLevel: Bool { self != .oncall }
+
+    /// The level whose targets apply: L1 for on-call, the tier itself otherwise.
+    public var level: Tier { self == .oncall ? .l1 : self }
+
+    /// The next tier up, nil at L3 (on-call work escalates to L2, as L1 work does).
     public var next: Tier? {
         switch self {
-        case .l1: .l2
+        case .l1, .oncall: .l2
         case .l2: .l3
         case .l3: nil
         }
@@ -188,17 +205,18 @@ public struct TierTable<Value: Hashable & Sendable>: Hashable, Sendable {
         self.l3 = l3
     }
 
+    /// The value of the tier's `level` (on-call reads and writes L1's).
     public subscript(tier: Tier) -> Value {
         get {
-            switch tier {
-            case .l1: l1
+            switch tier.level {
+            case .l1, .oncall: l1
             case .l2: l2
             case .l3: l3
             }
         }
         set {
-            switch tier {
-            case .l1: l1 = newValue
+            switch tier.level {
+            case .l1, .oncall: l1 = newValue
             case .l2: l2 = newValue
             case .l3: l3 = newValue
             }

@@ -29,15 +29,20 @@ public struct MeridianConfig: Sendable {
     public var routing: RoutingPolicy
     /// The calendar of `24x7` targets.
     public var twentyFourSeven: BusinessCalendar
+    /// On-call coverage per region (`regions.<id>.on_call:`), in the region's time zone, with no
+    /// holidays. Regions without it have no on-call.
+    public var onCall: [RegionID: BusinessCalendar]
 
     /// Region ids, sorted.
     public var regions: [RegionID] { calendars.keys.sorted() }
 
     public init(
         file: String = "<memory>", calendars: [RegionID: BusinessCalendar], regionTiers: [RegionID: Set<Tier>] = [:],
-        plans: [PlanID: PlanPolicy], routing: RoutingPolicy = RoutingPolicy()
+        plans: [PlanID: PlanPolicy], routing: RoutingPolicy = RoutingPolicy(),
+        onCall: [RegionID: BusinessCalendar] = [:]
     ) {
         self.file = file
+        self.onCall = onCall
         self.calendars = calendars
         self.regionTiers = regionTiers
         self.plans = plans
@@ -45,9 +50,12 @@ public struct MeridianConfig: Sendable {
         self.twentyFourSeven = BusinessCalendar.twentyFourSeven(id: "24x7")
     }
 
-    /// The tiers `region` staffs.
+    /// The tiers `region` staffs: its levels (`tiers:`, default all three), plus `oncall` when it
+    /// has on-call coverage.
     public func tiers(of region: RegionID) -> Set<Tier> {
-        regionTiers[region] ?? Set(Tier.allCases)
+        var tiers = regionTiers[region] ?? Set(Tier.levels)
+        if onCall[region] != nil { tiers.insert(.oncall) }
+        return tiers
     }
 
     /// The calendar an SLA clock of a ticket counts on: the plan's choice for the severity,
@@ -84,7 +92,7 @@ public struct MeridianConfig: Sendable {
         }
         let p = ConfigParser(file: file)
         let raw = try CalendarConfig.parseRegions(
-            regionsNode, file: file, baseDirectory: baseDirectory, extraKeys: ["tiers"])
+            regionsNode, file: file, baseDirectory: baseDirectory, extraKeys: regionKeys)
         var calendars: [RegionID: BusinessCalendar] = [:]
         for (id, calendar) in raw { calendars[RegionID(id)] = calendar }
 
@@ -96,7 +104,7 @@ public struct MeridianConfig: Sendable {
                 let list = try p.stringList(tiersNode, path)
                 var set = Set<Tier>()
                 for item in list {
-                    guard let tier = Tier(rawValue: item) else {
+                    guard let tier = Tier(rawValue: item), tier.isLevel else {
                         throw ConfigError(file: file, keyPath: path, message: "unknown tier \"\(item)\"; expected l1, l2 or l3")
                     }
                     set.insert(tier)
@@ -107,6 +115,7 @@ public struct MeridianConfig: Sendable {
                 regionTiers[RegionID(id)] = set
             }
         }
+        let onCall = try parseOnCall(regionsNode, calendars: calendars, file: file)
 
         var routing = RoutingPolicy()
         if let node = top["routing"] {
@@ -166,7 +175,28 @@ public struct MeridianConfig: Sendable {
             throw ConfigError(file: file, keyPath: "plans", message: "the config needs at least one plan")
         }
         return MeridianConfig(
-            file: file, calendars: calendars, regionTiers: regionTiers, plans: plans, routing: routing)
+            file: file, calendars: calendars, regionTiers: regionTiers, plans: plans, routing: routing,
+            onCall: onCall)
+    }
+
+    /// The region keys TicketRouting reads (besides BusinessTime's).
+    public static let regionKeys: Set<String> = ["tiers", "on_call"]
+
+    /// `regions.<id>.on_call:` of every region that has it: an hours spec (`24x7`, or the syntax of
+    /// `hours`), compiled in the region's time zone.
+    static func parseOnCall(
+        _ regionsNode: Node, calendars: [RegionID: BusinessCalendar], file: String
+    ) throws(ConfigError) -> [RegionID: BusinessCalendar] {
+        var onCall: [RegionID: BusinessCalendar] = [:]
+        guard let mapping = regionsNode.mapping else { return onCall }
+        for (key, value) in mapping {
+            guard let id = key.string, let node = value.mapping?["on_call"], let region = calendars[RegionID(id)]
+            else { continue }
+            onCall[RegionID(id)] = try CalendarConfig.hoursCalendar(
+                node, id: "\(id).on_call", timeZoneIdentifier: region.timeZoneIdentifier, file: file,
+                keyPath: "regions.\(id).on_call")
+        }
+        return onCall
     }
 }
 
@@ -283,9 +313,9 @@ struct ConfigParser {
 
     /// `{l1: 8h, l2: 24h, l3: 72h}`; `none` disables a tier's automatic escalation.
     func tierTargets(_ node: Node, _ path: String, base: TierTable<Int64?>) throws(ConfigError) -> TierTable<Int64?> {
-        let m = try mapping(node, path, allowed: Set(Tier.allCases.map(\.rawValue)))
+        let m = try mapping(node, path, allowed: Set(Tier.levels.map(\.rawValue)))
         var table = base
-        for tier in Tier.allCases {
+        for tier in Tier.levels {
             guard let v = m[tier.rawValue] else { continue }
             if let s = v.scalar?.string, s == "none" || s == "null" || s == "~" || s.isEmpty {
                 table[tier] = nil

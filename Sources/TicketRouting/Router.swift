@@ -39,6 +39,12 @@ public enum RoutingReason: String, Codable, Hashable, Sendable, CaseIterable {
     case staysNoFollowTheSun = "stays_no_follow_the_sun"
     /// Handoff at closing: stays, no other region is open with live workers, and this one opens soonest.
     case staysNoBetterRegion = "stays_no_better_region"
+    /// A 24x7 target runs while no region it may go to is open: on-call work (tier `oncall`), not queued.
+    case onCall = "on_call"
+    /// Handoff at a business closing: on-call work stays with the on-call engineer (see `Router.handoffs`).
+    case staysOnCall = "stays_on_call"
+    /// The end of a region's on-call coverage: unanswered on-call work moves to a region on call now.
+    case onCallHandedOff = "on_call_handed_off"
 }
 
 /// An SLA instant announced with a routing decision.
@@ -87,17 +93,21 @@ public struct EscalationDecision: Codable, Hashable, Sendable {
     public var tier: Tier
     public var reason: RoutingReason
     public var reasonText: String
+    /// When `region` opens (for the routing margin), if it is not open now: the work waits for it.
+    public var queuedUntil: Instant?
 
-    public init(region: RegionID, tier: Tier, reason: RoutingReason, reasonText: String) {
+    public init(region: RegionID, tier: Tier, reason: RoutingReason, reasonText: String, queuedUntil: Instant? = nil) {
         self.region = region
         self.tier = tier
         self.reason = reason
         self.reasonText = reasonText
+        self.queuedUntil = queuedUntil
     }
 
     enum CodingKeys: String, CodingKey {
         case region, tier, reason
         case reasonText = "reason_text"
+        case queuedUntil = "queued_until"
     }
 }
 
@@ -141,7 +151,10 @@ public enum Router {
     /// with live workers that stays open for the margin and staffs L1 (ties: smaller backlog, then
     /// the home region, then the region id); when none is, (3) the region with live workers that
     /// opens soonest (same ties); (4) without follow-the-sun, the home region, queued for its next
-    /// opening. The tier is L1, or the lowest tier the chosen region staffs.
+    /// opening; (5) when (1) and (2) found no region open now and the ticket's clocks count on the
+    /// 24x7 calendar, on-call work instead (`on_call`, tier `oncall`, not queued) in the region
+    /// `MeridianConfig.onCallRegion` names, if one has on-call coverage now.
+    /// The tier is L1, or the lowest tier the chosen region staffs.
     /// Due times are counted from `created_at` on the clock's calendar.
     /// - Complexity: O(regions) calendar look-ups plus O(warnings) additions.
     public static func decide(
@@ -187,7 +200,18 @@ public enum Router {
             text = "\(why); the plan has no follow-the-sun, so the ticket waits in the home region"
                 + (queuedUntil.map { " for its next opening at \($0.iso8601)" } ?? "")
         }
-        let tier = lowestTier(in: region, config: config)
+        if reason != .homeOpen, reason != .followTheSun,
+           config.runsTwentyFourSeven(plan: ticket.plan, severity: ticket.severity),
+           let pick = config.onCallRegion(home: home, at: now, live: live)
+        {
+            let why = homeUnavailability(home, config: config, now: now, live: live, margin: margin)
+            region = pick
+            reason = .onCall
+            queuedUntil = nil
+            text = "\(why); the \(ticket.severity.rawValue) target runs 24x7 and no region it may go to is open: "
+                + "on-call of \(pick)"
+        }
+        let tier = reason == .onCall ? Tier.oncall : lowestTier(in: region, config: config)
         var decision = RoutingDecision(
             ticket: ticket.id, region: region, tier: tier, reason: reason, reasonText: text, queuedUntil: queuedUntil,
             firstResponseDue: ticket.createdAt, resolutionDue: ticket.createdAt, calendar: "", warnings: [])
@@ -210,7 +234,19 @@ public enum Router {
     /// Where work escalated from `region` to `tier` goes: the same region's tier, unless the
     /// region does not staff it; then a region that does (open with live workers first, else the
     /// one with live workers that opens soonest, else the first that staffs it: home, then by id).
+    /// `queuedUntil` is the chosen region's next opening (for the margin) when it is not open now.
     public static func escalate(
+        from region: RegionID, home: RegionID, to tier: Tier, config: MeridianConfig, now: Instant,
+        live: [RegionID: RegionLoad]
+    ) -> EscalationDecision {
+        var decision = escalationTarget(from: region, home: home, to: tier, config: config, now: now, live: live)
+        if decision.tier != .oncall, let cal = config.calendars[decision.region], !cal.isOpen(at: now) {
+            decision.queuedUntil = openingAfterMargin(cal, now: now, margin: config.routing.margin)
+        }
+        return decision
+    }
+
+    static func escalationTarget(
         from region: RegionID, home: RegionID, to tier: Tier, config: MeridianConfig, now: Instant,
         live: [RegionID: RegionLoad]
     ) -> EscalationDecision {
@@ -247,6 +283,9 @@ public enum Router {
     /// open region with live workers that stays open for the margin and staffs the ticket's tier
     /// (ties: smaller backlog — counting the tickets moved so far —, then the ticket's home, then id);
     /// when none is open, to the live region that opens soonest, unless that is `closing` itself.
+    /// On-call work (tier `oncall`) stays (`stays_on_call`): it is covered by the region's
+    /// `on_call:` hours, not its business hours, and moves only when that coverage ends
+    /// (`onCallHandoffs`).
     /// - Complexity: O(tickets × regions).
     public static func handoffs(
         closing: RegionID, tickets: [HandoffCandidate], config: MeridianConfig, now: Instant,
@@ -257,6 +296,9 @@ public enum Router {
         return tickets.map { c in
             if c.responded {
                 return HandoffDecision(ticket: c.ticket, to: nil, tier: c.tier, reason: .staysAnswered)
+            }
+            if c.tier == .oncall {
+                return HandoffDecision(ticket: c.ticket, to: nil, tier: c.tier, reason: .staysOnCall)
             }
             guard config.plans[c.plan]?.followTheSun == true else {
                 return HandoffDecision(ticket: c.ticket, to: nil, tier: c.tier, reason: .staysNoFollowTheSun)
@@ -277,11 +319,33 @@ public enum Router {
         }
     }
 
+    /// At the end of `closing`'s on-call coverage (`now`), which of the on-call work it handles
+    /// moves, and where: unanswered tickets at tier `oncall` go to the region whose on-call covers
+    /// them now (`MeridianConfig.onCallRegion`), still at tier `oncall`; answered ones stay with the
+    /// engineer who answered, and so do all when no other region is on call. Other tiers stay: their
+    /// handoffs follow business closings (`handoffs`).
+    /// - Complexity: O(tickets × regions log regions).
+    public static func onCallHandoffs(
+        closing: RegionID, tickets: [HandoffCandidate], config: MeridianConfig, now: Instant,
+        live: [RegionID: RegionLoad]
+    ) -> [HandoffDecision] {
+        tickets.compactMap { c in
+            guard c.tier == .oncall else { return nil }
+            if c.responded {
+                return HandoffDecision(ticket: c.ticket, to: nil, tier: c.tier, reason: .staysAnswered)
+            }
+            guard let pick = config.onCallRegion(home: c.home, at: now, live: live), pick != closing else {
+                return HandoffDecision(ticket: c.ticket, to: nil, tier: c.tier, reason: .staysNoBetterRegion)
+            }
+            return HandoffDecision(ticket: c.ticket, to: pick, tier: .oncall, reason: .onCallHandedOff)
+        }
+    }
+
     // MARK: - Helpers
 
-    /// The lowest tier `region` staffs (L1 unless the region is configured otherwise).
+    /// The lowest level `region` staffs (L1 unless the region is configured otherwise; never on-call).
     public static func lowestTier(in region: RegionID, config: MeridianConfig) -> Tier {
-        config.tiers(of: region).min() ?? .l1
+        config.tiers(of: region).filter(\.isLevel).min() ?? .l1
     }
 
     static func liveWorkers(_ region: RegionID, _ live: [RegionID: RegionLoad]) -> Int {

@@ -33,14 +33,16 @@ public struct SLAAlert: Hashable, Sendable {
     public var clock: ClockKind
     /// The clock's cycle (resolution: +1 per reopening; both: +1 when a target change re-arms alerts).
     public var cycle: Int
-    /// The instant this alert was due (for a warning: the threshold instant).
+    /// The clock's deadline (for a breach: the instant it breached).
     public var due: Instant
+    /// A warning's own instant (its threshold of the target); nil for a breach.
+    public var warningAt: Instant?
     /// When it was emitted.
     public var at: Instant
 
     public init(
         ticket: TicketID, kind: Kind, region: RegionID, plan: PlanID, severity: Severity, clock: ClockKind,
-        cycle: Int, due: Instant, at: Instant
+        cycle: Int, due: Instant, warningAt: Instant? = nil, at: Instant
     ) {
         self.ticket = ticket
         self.kind = kind
@@ -50,19 +52,23 @@ public struct SLAAlert: Hashable, Sendable {
         self.clock = clock
         self.cycle = cycle
         self.due = due
+        self.warningAt = warningAt
         self.at = at
     }
 
-    /// The event to publish (`warning` with `threshold`, or `breached` with `overdue_seconds` =
-    /// wall-clock seconds from `due` to `at`). Its `messageID` is the dedup id.
+    /// The event to publish (`warning` with `threshold` and `warning_at`, or `breached` with
+    /// `overdue_seconds` = wall-clock seconds from `due` to `at`); `due` is the deadline in both.
+    /// Its `messageID` is the dedup id.
     public var event: TicketEvent {
         switch kind {
         case .warning(let permille):
-            TicketEvent(
+            var e = TicketEvent(
                 ticket: ticket, kind: .warning, at: at, region: region, plan: plan, severity: severity,
                 clock: clock, cycle: cycle, threshold: Double(permille) / 1000, due: due)
+            e.warningAt = warningAt
+            return e
         case .breach:
-            TicketEvent(
+            return TicketEvent(
                 ticket: ticket, kind: .breached, at: at, region: region, plan: plan, severity: severity,
                 clock: clock, cycle: cycle, due: due, overdueSeconds: max(0, at - due))
         }
@@ -70,6 +76,47 @@ public struct SLAAlert: Hashable, Sendable {
 
     /// `<ticket>:<clock>:<cycle>:<kind>` (see `TicketEvent.messageID`).
     public var messageID: String { event.messageID }
+}
+
+/// A clock's deadline moved because its target changed (escalation to L3 replaces the
+/// resolution target with the engineering one): published as a `target_changed` event.
+public struct TargetChange: Hashable, Sendable {
+    public var ticket: TicketID
+    /// The clock owner: the ticket's home region.
+    public var region: RegionID
+    public var plan: PlanID
+    public var severity: Severity
+    public var clock: ClockKind
+    /// The clock's cycle after the change.
+    public var cycle: Int
+    /// The tier the ticket is at now.
+    public var tier: Tier
+    public var previousDue: Instant
+    public var due: Instant
+    /// The instant of the change (the event that caused it).
+    public var at: Instant
+
+    public init(ticket: TicketID, region: RegionID, plan: PlanID, severity: Severity, clock: ClockKind, cycle: Int,
+                tier: Tier, previousDue: Instant, due: Instant, at: Instant) {
+        self.ticket = ticket
+        self.region = region
+        self.plan = plan
+        self.severity = severity
+        self.clock = clock
+        self.cycle = cycle
+        self.tier = tier
+        self.previousDue = previousDue
+        self.due = due
+        self.at = at
+    }
+
+    /// The `target_changed` event; its `messageID` is `<ticket>:target_changed:<at>:<clock>`.
+    public var event: TicketEvent {
+        var e = TicketEvent(ticket: ticket, kind: .targetChanged, at: at, region: region, plan: plan, severity: severity,
+                            tier: tier, clock: clock, cycle: cycle, due: due)
+        e.previousDue = previousDue
+        return e
+    }
 }
 
 /// What the service must do after feeding the clock an input.
@@ -85,6 +132,8 @@ public enum ClockAction: Hashable, Sendable {
     /// The current tier's target passed: publish an automatic `escalated` event to this tier
     /// (route it with `Router.escalate`).
     case escalate(to: Tier)
+    /// A deadline moved (escalation to L3): publish the `target_changed` event.
+    case targetChanged(TargetChange)
 }
 
 /// The ticket's state as the clock sees it.
@@ -117,12 +166,9 @@ public enum TicketPhase: String, Codable, Hashable, Sendable {
 ///   `plan_changed`, `calendar_changed`, `handed_off`) older than the last applied transition are
 ///   stale and ignored; the same transition kind twice at the same instant is a duplicate. Events
 ///   that do not fit the state (a pause while paused, a reopen of an open ticket) are no-ops.
-/// - Alerts due while the calendar is closed fire only at their due instant (plus a grace of
-///   `alertGrace`); found later, they are held until the calendar next opens.
+/// - Due means due: an alert whose instant has passed fires at once, whatever the calendar says
+///   now (a ticket submitted days after its creation breaches on arrival, at night too).
 public struct SLAClock: Hashable, Sendable {
-    /// Seconds after its due instant during which a late alert still fires while the calendar is closed.
-    public static let alertGrace: Int64 = 900
-
     /// "No instant": 9999-12-31T23:59:59Z, beyond every calendar's domain (and still printable).
     static let none = Instant(unixSeconds: 253_402_300_799)
 
@@ -221,7 +267,14 @@ public struct SLAClock: Hashable, Sendable {
         if !event.kind.isAlert && started {
             emitDue(now: event.at, ticket: event.ticket, config: config, into: &actions)
         }
+        let retargets = event.kind == .escalated || event.kind == .routed
+        let before = retargets ? deadline(.resolution, config: config) : nil
         let changed = apply(event, config: config)
+        if changed, let before, let after = deadline(.resolution, config: config), after != before {
+            actions.append(.targetChanged(TargetChange(
+                ticket: event.ticket, region: home, plan: plan, severity: severity, clock: .resolution,
+                cycle: cycle(.resolution), tier: tier, previousDue: before, due: after, at: event.at)))
+        }
         if changed && !event.kind.isAlert {
             emitDue(now: event.at, ticket: event.ticket, config: config, into: &actions, force: true)
         }
@@ -299,6 +352,10 @@ public struct SLAClock: Hashable, Sendable {
             }
             if let t = event.tier, t > tier {
                 changed = enterTier(t, at: max(at, createdAt), config: config) || changed
+            } else if event.tier == .oncall, tier == .l1 {
+                // Routed to on-call: first-line work out of hours, on L1's tier timer from creation.
+                tier = .oncall
+                changed = true
             }
             return changed
         case .assigned:
@@ -484,6 +541,16 @@ public struct SLAClock: Hashable, Sendable {
         return max(0, calendar.between(plan.start, end) - plan.paused)
     }
 
+    /// The clock's deadline with the current target, nil when it is stopped or the plan is unknown.
+    /// - Complexity: O(1) calendar operations.
+    func deadline(_ kind: ClockKind, config: MeridianConfig) -> Instant? {
+        guard !track(kind).stopped, phase != .resolved, let policy = config.plans[plan],
+              let calendar = calendar(config: config)
+        else { return nil }
+        let p = trackPlan(kind, policy: policy)
+        return calendar.add(p.start, seconds: p.target + p.paused)
+    }
+
     func isRunning(_ kind: ClockKind) -> Bool {
         phase == .open && !track(kind).stopped
     }
@@ -496,26 +563,21 @@ public struct SLAClock: Hashable, Sendable {
         guard phase == .open, force || nextDeadlineStorage <= now || nextDeadlineStorage == SLAClock.none,
               let policy = config.plans[plan], let calendar = calendar(config: config)
         else { return }
-        func mayFire(_ due: Instant) -> Bool {
-            now - due <= SLAClock.alertGrace || calendar.isOpen(at: now)
-        }
         for kind in ClockKind.allCases where isRunning(kind) {
             var t = track(kind)
             guard t.emitted & Track.breachBit == 0 else { continue }
             let p = trackPlan(kind, policy: policy)
-            // One `between` decides what is due; `add` only for the alert's due instant.
+            // One `between` decides what is due; `add` for the deadline (and a warning's instant).
             let used = usedSeconds(kind, plan: p, at: now, calendar: calendar)
-            func alert(_ k: SLAAlert.Kind, _ d: Instant) -> SLAAlert {
+            func alert(_ k: SLAAlert.Kind, _ d: Instant, warningAt: Instant? = nil) -> SLAAlert {
                 SLAAlert(
                     ticket: ticket, kind: k, region: home, plan: plan, severity: severity, clock: kind,
-                    cycle: Int(t.cycle), due: d, at: now)
+                    cycle: Int(t.cycle), due: d, warningAt: warningAt, at: now)
             }
+            func due() -> Instant { calendar.add(p.start, seconds: p.target + p.paused) }
             if used >= p.target {
-                let due = calendar.add(p.start, seconds: p.target + p.paused)
-                if mayFire(due) {
-                    t.emitted = 0xFF
-                    actions.append(.emitBreach(alert(.breach, due)))
-                }
+                t.emitted = 0xFF
+                actions.append(.emitBreach(alert(.breach, due())))
             } else {
                 for (i, permille) in policy.warningPermille.enumerated().reversed() {
                     let bit: UInt8 = 1 << UInt8(i)
@@ -523,10 +585,8 @@ public struct SLAClock: Hashable, Sendable {
                     let threshold = p.target * Int64(permille) / 1000
                     if used >= threshold {
                         let w = calendar.add(p.start, seconds: threshold + p.paused)
-                        if mayFire(w) {
-                            t.emitted |= (bit << 1) &- 1
-                            actions.append(.emitWarning(alert(.warning(permille: permille), w)))
-                        }
+                        t.emitted |= (bit << 1) &- 1
+                        actions.append(.emitWarning(alert(.warning(permille: permille), due(), warningAt: w)))
                         break
                     }
                 }
@@ -542,12 +602,12 @@ public struct SLAClock: Hashable, Sendable {
         }
     }
 
-    /// Every pending timer, as of `now` (alerts held for a closed calendar: at its next opening).
+    /// Every pending timer, as of `now` (one already due: at `now`, whatever the calendar says).
     /// - Complexity: O(w) calendar operations.
     public func pendingTimers(now: Instant, config: MeridianConfig) -> [ClockTimer] {
         guard phase == .open, let policy = config.plans[plan], let calendar = calendar(config: config) else { return [] }
         var timers: [ClockTimer] = []
-        func when(_ x: Instant) -> Instant { x > now ? x : calendar.nextOpening(after: now) }
+        func when(_ x: Instant) -> Instant { max(x, now) }
         for kind in ClockKind.allCases where isRunning(kind) {
             let t = track(kind)
             guard t.emitted & Track.breachBit == 0 else { continue }
@@ -604,9 +664,18 @@ public struct SLAClock: Hashable, Sendable {
             } else {
                 state = used >= p.target ? .breached : .running
             }
-            clocks.append(ClockStatus(
+            var status = ClockStatus(
                 clock: kind, state: state, cycle: Int(t.cycle), due: due,
-                stoppedAt: t.stopped ? t.stoppedAt : nil, usedSeconds: used, targetSeconds: p.target))
+                stoppedAt: t.stopped ? t.stoppedAt : nil, usedSeconds: used, targetSeconds: p.target)
+            switch state {
+            case .running: status.leftSeconds = due.map { max(0, $0 - now) }
+            case .paused: status.leftSeconds = p.target - used
+            case .breached:
+                let end = t.stopped ? t.stoppedAt : (phase == .waiting ? min(pausedSince, now) : now)
+                status.overdueSeconds = due.map { max(0, end - $0) }
+            case .met, .unknownPlan: break
+            }
+            clocks.append(status)
         }
         return TicketClockStatus(
             ticket: ticket, plan: plan, severity: severity, region: home, handling: handling, tier: tier,
@@ -631,12 +700,19 @@ public struct ClockStatus: Codable, Hashable, Sendable {
     /// Business seconds counted so far (paused time excluded).
     public var usedSeconds: Int64
     public var targetSeconds: Int64
+    /// Time left: running, wall-clock seconds until `due`; paused, the business seconds the clock
+    /// still has (nothing counts until the customer replies). Nil when met or breached.
+    public var leftSeconds: Int64?
+    /// Breached: wall-clock seconds from `due` to now (or to when the clock stopped or paused).
+    public var overdueSeconds: Int64?
 
     enum CodingKeys: String, CodingKey {
         case clock, state, cycle, due
         case stoppedAt = "stopped_at"
         case usedSeconds = "used_seconds"
         case targetSeconds = "target_seconds"
+        case leftSeconds = "left_seconds"
+        case overdueSeconds = "overdue_seconds"
     }
 }
 
@@ -647,6 +723,8 @@ public struct TicketClockStatus: Codable, Hashable, Sendable {
     public var severity: Severity
     /// The home region (clock owner).
     public var region: RegionID
+    /// The region working on the ticket now (JSON `handled_by`): routed, handed off, or escalated
+    /// to a tier the home region lacks.
     public var handling: RegionID
     public var tier: Tier
     public var phase: TicketPhase
@@ -655,8 +733,15 @@ public struct TicketClockStatus: Codable, Hashable, Sendable {
     public var resolution: ClockStatus
     public var nextDeadline: Instant?
 
+    /// Both clocks, first response first.
+    public var clocks: [ClockStatus] { [firstResponse, resolution] }
+
+    /// Whether a clock is breached and not stopped (the ticket is overdue now).
+    public var isOverdue: Bool { clocks.contains { $0.state == .breached && $0.stoppedAt == nil } }
+
     enum CodingKeys: String, CodingKey {
-        case ticket, plan, severity, region, handling, tier, phase
+        case ticket, plan, severity, region, tier, phase
+        case handling = "handled_by"
         case createdAt = "created_at"
         case firstResponse = "first_response"
         case resolution

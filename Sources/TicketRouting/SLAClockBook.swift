@@ -102,7 +102,8 @@ public struct SLAClockBook: Sendable {
             let actions = clocks[slot].advance(to: now, ticket: ids[slot], config: config)
             for a in actions {
                 switch a {
-                case .emitWarning, .emitBreach, .escalate: out.append(TicketAction(ticket: ids[slot], action: a))
+                case .emitWarning, .emitBreach, .escalate, .targetChanged:
+                    out.append(TicketAction(ticket: ids[slot], action: a))
                 case .cancelTimers, .schedule: break
                 }
             }
@@ -132,9 +133,10 @@ public struct SLAClockBook: Sendable {
 
     /// Replays a log (e.g. the region's stream from the start) into the book.
     ///
-    /// Alerts and escalations that the replay finds due are returned only if the log does not
-    /// already hold them (an alert event with the same message id, or an `escalated` event to at
-    /// least that tier, later in the log): a node that restarts does not repeat what was published.
+    /// Alerts, target changes and escalations that the replay finds due are returned only if the
+    /// log does not already hold them (an alert or `target_changed` event with the same message id,
+    /// or an `escalated` event to at least that tier, later in the log): a node that restarts does
+    /// not repeat what was published.
     /// - Returns: actions still to publish, in the order they became due.
     public mutating func replay(_ events: some Sequence<TicketEvent>, config: MeridianConfig) -> [TicketAction] {
         var replay = Replay()
@@ -146,7 +148,7 @@ public struct SLAClockBook: Sendable {
     /// from a stream, without holding it in memory. Read `replay.due` once the log is read.
     /// - Complexity: that of `apply`, plus O(e) for an `escalated` event, e = pending escalations of its ticket.
     public mutating func replay(_ event: TicketEvent, into replay: inout Replay, config: MeridianConfig) {
-        if event.kind.isAlert, let i = replay.alertIndex[event.messageID] {
+        if event.kind.isMonitored, let i = replay.alertIndex[event.messageID] {
             replay.removed.insert(i)
         }
         if event.kind == .escalated {
@@ -160,6 +162,9 @@ public struct SLAClockBook: Sendable {
             switch action {
             case .emitWarning(let alert), .emitBreach(let alert):
                 replay.alertIndex[alert.messageID] = replay.pending.count
+                replay.pending.append(TicketAction(ticket: event.ticket, action: action))
+            case .targetChanged(let change):
+                replay.alertIndex[change.event.messageID] = replay.pending.count
                 replay.pending.append(TicketAction(ticket: event.ticket, action: action))
             case .escalate:
                 replay.escalationIndex[event.ticket, default: []].append(replay.pending.count)

@@ -20,8 +20,11 @@ public enum ClockKind: String, Codable, Hashable, Sendable, CaseIterable {
 ///   first-response clock). `escalated`: `tier` (the new tier), `automatic`.
 /// - `plan_changed`: `plan` (the new plan), optionally `severity`. `handed_off`: `to_region`, `reason`.
 /// - `calendar_changed`: `calendar` (the calendar id that changed: a region id or `24x7`).
-/// - `warning`, `breached` (alerts): `plan`, `severity`, `clock`, `cycle`, `due`, (warning)
-///   `threshold`, (breached) `overdue_seconds`.
+/// - `warning`, `breached` (alerts): `plan`, `severity`, `clock`, `cycle`, `due` (the clock's
+///   deadline), (warning) `threshold` and `warning_at` (the threshold's instant), (breached)
+///   `overdue_seconds`.
+/// - `target_changed`: `clock`, `cycle`, `tier` (the new tier), `previous_due` and `due` (the
+///   clock's deadline before and after, e.g. an escalation to L3 re-targeting resolution).
 public struct TicketEvent: Codable, Hashable, Sendable {
     public enum Kind: String, Codable, Hashable, Sendable, CaseIterable {
         case created, routed, assigned, responded
@@ -33,9 +36,13 @@ public struct TicketEvent: Codable, Hashable, Sendable {
         case handedOff = "handed_off"
         case calendarChanged = "calendar_changed"
         case warning, breached
+        case targetChanged = "target_changed"
 
         /// Whether this kind is an SLA alert.
         public var isAlert: Bool { self == .warning || self == .breached }
+
+        /// Whether monitoring (`meridian tail`) shows this kind: alerts and target changes.
+        public var isMonitored: Bool { isAlert || self == .targetChanged }
     }
 
     public var ticket: TicketID
@@ -58,6 +65,10 @@ public struct TicketEvent: Codable, Hashable, Sendable {
     public var threshold: Double?
     public var due: Instant?
     public var overdueSeconds: Int64?
+    /// A warning's own instant (its `due` is the clock's deadline).
+    public var warningAt: Instant?
+    /// `target_changed`: the deadline before the change.
+    public var previousDue: Instant?
     /// A free-text note from the team (`meridian ticket respond T-1 --note "..."`).
     public var note: String?
 
@@ -97,6 +108,8 @@ public struct TicketEvent: Codable, Hashable, Sendable {
         case toRegion = "to_region"
         case tier, reason, node, assignee, automatic, calendar, clock, cycle, threshold, due
         case overdueSeconds = "overdue_seconds"
+        case warningAt = "warning_at"
+        case previousDue = "previous_due"
         case note
     }
 
@@ -137,7 +150,8 @@ public struct TicketEvent: Codable, Hashable, Sendable {
     /// Alerts: `<ticket>:<clock>:<cycle>:<kind>` where kind is `breached` or `warning<permille>`
     /// (e.g. `T-1:first_response:0:warning500`), so every node of a region firing the same
     /// alert publishes the same id. Other events: `<ticket>:<kind>:<at unix seconds>` (plus
-    /// `:<tier>` for routed/escalated/assigned and `:auto` for automatic responses).
+    /// `:<tier>` for routed/escalated/assigned and `:auto` for automatic responses; a target
+    /// change is `<ticket>:target_changed:<at>:<clock>`).
     public var messageID: String {
         if kind.isAlert {
             let clockName = (clock ?? .resolution).rawValue
@@ -152,6 +166,7 @@ public struct TicketEvent: Codable, Hashable, Sendable {
         if let tier, kind == .routed || kind == .escalated || kind == .assigned { id += ":\(tier.rawValue)" }
         if kind == .responded, automatic == true { id += ":auto" }
         if kind == .handedOff, let toRegion { id += ":\(toRegion.rawValue)" }
+        if kind == .targetChanged, let clock { id += ":\(clock.rawValue)" }
         return id
     }
 

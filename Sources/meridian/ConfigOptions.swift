@@ -1,5 +1,6 @@
 import ArgumentParser
 import BusinessTime
+import TicketRouting
 
 #if canImport(Glibc)
 import Glibc
@@ -14,8 +15,8 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The YAML config file.", valueName: "file"))
     var config: String = "Config/meridian.yaml"
 
-    /// Region keys that other modules read (TicketRouting: `tiers`): not errors here.
-    static let regionKeysOfOtherModules: Set<String> = ["tiers"]
+    /// Region keys that other modules read (TicketRouting: `tiers`, `on_call`): not errors here.
+    static let regionKeysOfOtherModules: Set<String> = MeridianConfig.regionKeys
 
     /// The calendars of the config's regions.
     /// - Throws: `ExitCode(2)` after printing `error: <ConfigError>` for a bad config.

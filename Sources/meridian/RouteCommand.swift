@@ -72,6 +72,7 @@ struct Route: ParsableCommand {
         let config = try configOptions.loadMeridianConfig()
         let now = try atOption.instant()
         let load = try parseLive(live, config: config)
+        warnAboutOnCallCoverage(config, at: now)
         switch Ticket.validate(json: readAllStandardInput(), config: config) {
         case .failure(let report):
             print(report.jsonString)

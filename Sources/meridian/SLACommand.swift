@@ -60,9 +60,12 @@ struct SLAReplay: ParsableCommand {
         for p in pending {
             switch p.action {
             case .emitWarning(let alert), .emitBreach(let alert):
-                print("missing alert \(alert.messageID) due \(alert.due.iso8601)")
+                print("missing alert \(alert.messageID) due \(alert.due.iso8601)"
+                      + (alert.warningAt.map { " (warning at \($0.iso8601))" } ?? ""))
             case .escalate(let tier):
                 print("missing escalation \(p.ticket) to \(tier.rawValue)")
+            case .targetChanged(let change):
+                print("missing target change \(change.event.messageID) due \(change.previousDue.iso8601) -> \(change.due.iso8601)")
             default: break
             }
         }

@@ -33,6 +33,7 @@ struct RouterCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try configOptions.loadMeridianConfig()
+        warnAboutOnCallCoverage(config, at: SystemClock().now())
         var logger = nats.bootstrapLogging()
         let name = node ?? NATSConnectionOptions.environment["MERIDIAN_NODE"] ?? defaultNodeName("router")
         logger[metadataKey: "node"] = "\(name)"

@@ -9,7 +9,7 @@ import TicketRouting
 struct TailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tail",
-        abstract: "Follow SLA warnings and breach alerts (one line each; --json for machines).",
+        abstract: "Follow SLA warnings, breach alerts and target changes (one line each; --json for machines).",
         discussion: """
             Examples:
               meridian tail                         # live alerts of every region
@@ -25,7 +25,7 @@ struct TailCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only alerts of tickets on this plan.", valueName: "id"))
     var plan: String?
 
-    @Option(help: ArgumentHelp("warning or breached (default: both).", valueName: "kind"))
+    @Option(help: ArgumentHelp("warning, breached or target_changed (default: all three).", valueName: "kind"))
     var kind: String?
 
     @Option(help: ArgumentHelp("Show the alerts of this last stretch of time first, e.g. 1h, 30m.", valueName: "duration"))
@@ -38,8 +38,8 @@ struct TailCommand: AsyncParsableCommand {
     var limit: Int?
 
     func validate() throws {
-        if let kind, kind != "warning", kind != "breached" {
-            throw ValidationError("--kind: \"\(kind)\" is not warning or breached")
+        if let kind, TicketEvent.Kind(rawValue: kind)?.isMonitored != true {
+            throw ValidationError("--kind: \"\(kind)\" is not warning, breached or target_changed")
         }
         if let since, DurationText.seconds(since) == nil {
             throw ValidationError("--since: \"\(since)\" is not a duration like 1h or 30m")
@@ -130,7 +130,7 @@ struct TicketCommand: AsyncParsableCommand {
         guard TicketID(ticket) != nil else {
             throw ValidationError("\"\(ticket)\" is not a ticket id (1–64 letters, digits, - or _)")
         }
-        if let tier, Tier(rawValue: tier) == nil { throw ValidationError("--tier: \"\(tier)\" is not l1, l2 or l3") }
+        if let tier, Tier(rawValue: tier)?.isLevel != true { throw ValidationError("--tier: \"\(tier)\" is not l1, l2 or l3") }
         if let at, Instant(iso8601: at) == nil {
             throw ValidationError("--at: \"\(at)\" is not an ISO-8601 date-time with an offset")
         }
@@ -269,21 +269,33 @@ struct InboxCommand: AsyncParsableCommand {
     }
 }
 
-/// The inbox as a text table.
+/// The inbox as a text table: one row per clock, with its deadline, state and time left or overdue.
 enum InboxTable {
     static func render(_ tickets: [TicketClockStatus], now: Instant) -> String {
-        var rows = [["TICKET", "PLAN", "SEVERITY", "TIER", "HANDLED BY", "STATE", "NEXT DUE", "TIME LEFT"]]
-        for t in tickets {
-            let due = t.nextDeadline
-            let left = due.map { $0 - now }.map { $0 >= 0 ? DurationText.format($0) : "-" + DurationText.format(-$0) } ?? "-"
-            rows.append([t.ticket.rawValue, t.plan.rawValue, t.severity.rawValue, t.tier.rawValue, t.handling.rawValue,
-                         t.phase.rawValue, due?.iso8601 ?? "-", left])
-        }
         if tickets.isEmpty { return "no open tickets" }
+        var rows = [["TICKET", "PLAN", "SEVERITY", "TIER", "HANDLED BY", "CLOCK", "STATE", "DEADLINE", "LEFT / OVERDUE"]]
+        for t in tickets {
+            for c in t.clocks {
+                rows.append([t.ticket.rawValue, t.plan.rawValue, t.severity.rawValue, t.tier.rawValue, t.handling.rawValue,
+                             c.clock.rawValue, c.state.rawValue, c.due?.iso8601 ?? "-", timeLeft(c)])
+            }
+        }
         let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
         return rows.map { row in
-            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }.joined(separator: "\n")
+    }
+
+    /// `1h30m left`, `40m left (paused, business time)`, `2h overdue`, `met at <instant>`.
+    static func timeLeft(_ c: ClockStatus) -> String {
+        switch c.state {
+        case .running: c.leftSeconds.map { "\(DurationText.format($0)) left" } ?? "-"
+        case .paused: c.leftSeconds.map { "\(DurationText.format($0)) left (paused, business time)" } ?? "-"
+        case .breached: c.overdueSeconds.map { "\(DurationText.format($0)) overdue" } ?? "overdue"
+        case .met: c.stoppedAt.map { "met at \($0.iso8601)" } ?? "met"
+        case .unknownPlan: "-"
+        }
     }
 }
 

@@ -64,7 +64,13 @@ struct ServiceCLITests {
         #expect(inbox.stdout.hasPrefix("TICKET"), "\(inbox)")
         // The inbox asks every region's workers; amer runs none here.
         #expect(inbox.stderr.contains("warning: not listed: tickets whose home is amer (no worker running)"))
-        #expect(inbox.stdout.contains("CLI-1   enterprise  major     l1    emea        open   \((now + 3600).iso8601)"))
+        // One row per clock: its deadline, state and time left.
+        let rows = inbox.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(rows.first == ["TICKET", "PLAN", "SEVERITY", "TIER", "HANDLED", "BY", "CLOCK", "STATE", "DEADLINE", "LEFT", "/", "OVERDUE"])
+        let firstResponse = try #require(rows.first { $0.first == "CLI-1" && $0.contains("first_response") })
+        #expect(Array(firstResponse.prefix(8)) == ["CLI-1", "enterprise", "major", "l1", "emea", "first_response", "running",
+                                                   (now + 7200).iso8601])
+        #expect(firstResponse.last == "left")
 
         let responded = try await MeridianCLI.run(["ticket", "respond", "CLI-1", "--note", "On it", "--nats", server.url])
         #expect(responded.status == 0, "\(responded)")

@@ -51,11 +51,41 @@ struct TailCLITests {
         #expect(premium.stdout.hasPrefix("2026-11-24T12:30:00Z BREACHED apac T-3 premium/major first_response"))
     }
 
+    @Test("warnings show their instant and the deadline; a target change on escalation to L3 is shown with old and new due")
+    func warningAndTargetChangeLines() async throws {
+        let server = try await NATSServer.start(NATSServer.Options(serverName: "cli-tail-target"))
+        defer { server.shutdown() }
+        let nc = try await NATSConnection.connect(NATSOptions(url: server.url))
+        let js = try nc.jetStream()
+        try await MeridianStreams().ensureStreams(js)
+        let log = EventLog(js)
+        let t = { (iso: String) in Instant(iso8601: iso)! }
+        var warning = Self.alert(.warning, "T-1", region: "emea", plan: "enterprise", due: "2026-11-24T11:00:00Z",
+                                 at: "2026-11-24T10:00:00Z")
+        warning.warningAt = t("2026-11-24T10:00:00Z")
+        let change = TargetChange(
+            ticket: "T-1", region: "emea", plan: "enterprise", severity: .major, clock: .resolution, cycle: 0, tier: .l3,
+            previousDue: t("2026-11-25T09:00:00Z"), due: t("2026-12-01T15:00:00Z"), at: t("2026-11-24T12:00:00Z")).event
+        for event in [warning, change] { try await log.append(event, id: event.messageID) }
+        await nc.close()
+
+        let lines = try await MeridianCLI.run(["tail", "--nats", server.url, "--since", "1h", "--limit", "2"])
+        #expect(lines.status == 0, "\(lines)")
+        #expect(lines.stdout == """
+            2026-11-24T10:00:00Z WARNING  emea T-1 enterprise/major first_response 50% at 2026-11-24T10:00:00Z due 2026-11-24T11:00:00Z left 1h
+            2026-11-24T12:00:00Z TARGET   emea T-1 enterprise/major resolution due 2026-12-01T15:00:00Z (was 2026-11-25T09:00:00Z) at l3
+
+            """)
+        let only = try await MeridianCLI.run(
+            ["tail", "--nats", server.url, "--since", "1h", "--kind", "target_changed", "--json", "--limit", "1"])
+        #expect(try TicketEvent.decode(json: Array(only.stdout.dropLast().utf8)) == change)
+    }
+
     @Test("bad flags are refused with the flag named; an unreachable NATS is a clear error")
     func badInput() async throws {
         let kind = try await MeridianCLI.run(["tail", "--kind", "broken"])
         #expect(kind.status == 64)
-        #expect(kind.stderr.contains(#"--kind: "broken" is not warning or breached"#))
+        #expect(kind.stderr.contains(#"--kind: "broken" is not warning, breached or target_changed"#))
         let since = try await MeridianCLI.run(["tail", "--since", "yesterday"])
         #expect(since.stderr.contains(#"--since: "yesterday" is not a duration"#))
         let unreachable = try await MeridianCLI.run(["tail", "--nats", "nats://127.0.0.1:1"])

@@ -46,7 +46,9 @@ struct ClockServiceTests {
         #expect(r2.map(\.kind) == [.warning, .breached])
         // At 11:00Z both warnings of R-2 were due (10:20Z, 10:50Z): only the latest is published.
         #expect(r2.map(\.threshold) == [0.75, nil])
-        #expect(r2.map(\.due) == [Self.t("2026-11-24T10:50:00Z"), Self.t("2026-11-24T11:20:00Z")])
+        // `due` is the deadline in both; the warning's own instant is `warning_at`.
+        #expect(r2.map(\.due) == [Self.t("2026-11-24T11:20:00Z"), Self.t("2026-11-24T11:20:00Z")])
+        #expect(r2.map(\.warningAt) == [Self.t("2026-11-24T10:50:00Z"), nil])
         #expect(r2.map(\.at) == [Self.t("2026-11-24T11:00:00Z"), Self.t("2026-11-24T11:20:00Z")])
         #expect(r2[1].overdueSeconds == 0)
         // nothing for the first response, ever. (Its resolution clock, 24 business hours, is far off.)
@@ -119,9 +121,11 @@ struct ClockServiceTests {
         let alerts = try await Self.alerts(h, "W-1")
         #expect(alerts.map(\.kind) == [.warning, .warning, .breached])
         #expect(alerts.map(\.threshold) == [0.5, 0.75, nil])
+        // `due` is the (moved) deadline in every alert; the warnings' own instants are `warning_at`.
         #expect(alerts.map(\.due) == [
-            Self.t("2026-11-24T10:45:00Z"), Self.t("2026-11-24T11:15:00Z"), Self.t("2026-11-24T11:45:00Z"),
+            Self.t("2026-11-24T11:45:00Z"), Self.t("2026-11-24T11:45:00Z"), Self.t("2026-11-24T11:45:00Z"),
         ])
+        #expect(alerts.map(\.warningAt) == [Self.t("2026-11-24T10:45:00Z"), Self.t("2026-11-24T11:15:00Z"), nil])
         #expect(alerts.map(\.at) == [
             Self.t("2026-11-24T11:00:00Z"), Self.t("2026-11-24T11:44:59Z"), Self.t("2026-11-24T11:45:00Z"),
         ])

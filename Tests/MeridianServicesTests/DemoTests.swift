@@ -99,8 +99,10 @@ struct DemoSimulationTests {
         #expect(summary.rejected == 3)
         #expect(summary.duplicates == 2)
         #expect(summary.failed == 0)
-        #expect(summary.routedByRegion == ["amer": 11, "apac": 16, "emea": 10])
-        #expect(summary.followTheSunByRegion == ["amer": 1, "apac": 9, "emea": 0])
+        // One Enterprise critical ticket arrives while every region is closed: the shipped config's
+        // 24x7 on-call takes it in its home region (emea) instead of queuing it for apac's opening.
+        #expect(summary.routedByRegion == ["amer": 11, "apac": 15, "emea": 11])
+        #expect(summary.followTheSunByRegion == ["amer": 1, "apac": 8, "emea": 0])
         #expect(summary.handoffs == ["amer→apac": 4, "apac→emea": 1])
         #expect(output.filter { $0.contains("  route  ") }.count == 37)
         #expect(output.filter { $0.contains("  rejected  ") }.count == 3)

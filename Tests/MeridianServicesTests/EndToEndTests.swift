@@ -96,9 +96,13 @@ struct EndToEndTests {
         let alerts = try await h.events("meridian.events.emea.*.A-1").filter(\.kind.isAlert)
         #expect(alerts.map(\.kind) == [.warning, .warning, .breached])
         #expect(alerts.map(\.threshold) == [0.5, 0.75, nil])
+        // `due` is the deadline in every alert; the warnings' own instants are `warning_at`.
         #expect(alerts.map(\.due) == [
-            ServiceFixtures.t("2026-11-24T10:00:00Z"), ServiceFixtures.t("2026-11-24T10:30:00Z"),
+            ServiceFixtures.t("2026-11-24T11:00:00Z"), ServiceFixtures.t("2026-11-24T11:00:00Z"),
             ServiceFixtures.t("2026-11-24T11:00:00Z"),
+        ])
+        #expect(alerts.map(\.warningAt) == [
+            ServiceFixtures.t("2026-11-24T10:00:00Z"), ServiceFixtures.t("2026-11-24T10:30:00Z"), nil,
         ])
         #expect(alerts[2].at == ServiceFixtures.t("2026-11-24T11:00:00Z"))
         #expect(alerts[2].overdueSeconds == 0)

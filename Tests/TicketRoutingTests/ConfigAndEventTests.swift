@@ -57,7 +57,9 @@ struct ConfigAndEventTests {
         #expect(c.plans["premium"]!.firstResponse == SeverityTable<Int64>(all: 43_200))
         #expect(c.plans["standard"]!.firstResponse == SeverityTable<Int64>(all: 86_400))
         #expect(c.plans["standard"]!.tierTargets.l3 == Int64(259_200))
-        #expect(c.tiers(of: "apac") == [.l1, .l2])
+        #expect(c.tiers(of: "apac") == [.l1, .l2, .oncall])
+        #expect(c.regions.allSatisfy { c.onCall[$0] != nil })  // every region on call 24x7 (see the file's comments)
+        #expect(c.coverageWarnings(from: Instant(unixSeconds: 1_796_000_000)) == [])
         #expect(c.routing.margin == 1800)
     }
 

@@ -45,7 +45,8 @@ struct SLAClockTests {
         var (clock, _) = start()
         let w = clock.advance(to: p("2026-11-30T10:00:00"), ticket: "T-1", config: config)
         #expect(w.alerts.map(\.messageID) == ["T-1:first_response:0:warning500"])
-        #expect(w.alerts.first?.due == p("2026-11-30T10:00:00"))
+        #expect(w.alerts.first?.due == p("2026-11-30T11:00:00"))  // the deadline
+        #expect(w.alerts.first?.warningAt == p("2026-11-30T10:00:00"))
         // Nothing new at the same instant.
         #expect(clock.advance(to: p("2026-11-30T10:00:00"), ticket: "T-1", config: config) == [])
         // Jumping past both the 75% warning and the breach emits only the breach.
@@ -105,7 +106,8 @@ struct SLAClockTests {
         // Enterprise/major first response: 2h + 4h paused from 09:00 → 15:00; the 75% warning (14:30) is due now.
         let warning = SLAAlert(
             ticket: "T-1", kind: .warning(permille: 750), region: "emea", plan: "enterprise", severity: .major,
-            clock: .firstResponse, cycle: 0, due: p("2026-11-30T14:30:00"), at: p("2026-11-30T14:30:00"))
+            clock: .firstResponse, cycle: 0, due: p("2026-11-30T15:00:00"), warningAt: p("2026-11-30T14:30:00"),
+            at: p("2026-11-30T14:30:00"))
         #expect(actions == [
             .emitWarning(warning),
             .cancelTimers,
@@ -280,23 +282,21 @@ struct SLAClockTests {
         #expect(again.alerts.map(\.messageID).contains("T-1:first_response:1:breached"))
     }
 
-    @Test("Alerts due outside business hours are held; a paused clock never fires at 02:00 (zammad #2157)")
-    func alertsHeldOutsideBusinessHours() {
+    @Test("Due means due: an alert found late fires at once, also at night; a paused clock never fires at 02:00 (zammad #2157)")
+    func dueMeansDueAtNight() {
         // Premium from Monday 09:00: first-response 75% warning at 18:00 (the closing instant).
         var onTime = start("premium").0
         _ = onTime.advance(to: p("2026-11-30T15:00:00"), ticket: "T-1", config: config)
         let atClosing = onTime.advance(to: p("2026-11-30T18:00:00"), ticket: "T-1", config: config)
         #expect(atClosing.alerts.map(\.messageID) == ["T-1:first_response:0:warning750"])
 
-        // Found at 02:00 (the node was down): held, not fired, and re-timed to the 08:00 opening.
+        // Found at 02:00 (the node was down): fired at once, not held for the 08:00 opening.
         var late = start("premium").0
         let night = late.advance(to: p("2026-12-01T02:00:00"), ticket: "T-1", config: config)
-        #expect(night.alerts == [])
-        #expect(night.timers.first == .warning(.firstResponse, permille: 500, at: p("2026-12-01T08:00:00")))
-        #expect(late.nextDeadline == p("2026-12-01T08:00:00"))
-        let morning = late.advance(to: p("2026-12-01T08:00:00"), ticket: "T-1", config: config)
-        #expect(morning.alerts.map(\.messageID) == ["T-1:first_response:0:warning750"])
-        #expect(morning.alerts.first?.due == p("2026-11-30T18:00:00"))
+        #expect(night.alerts.map(\.messageID) == ["T-1:first_response:0:warning750"])
+        #expect(night.alerts.first?.at == p("2026-12-01T02:00:00"))
+        #expect(night.timers.first == .breach(.firstResponse, at: p("2026-12-01T11:00:00")))
+        #expect(late.nextDeadline == p("2026-12-01T11:00:00"))
 
         // Paused (waiting on the customer): nothing is scheduled, nothing fires at night.
         var paused = start("premium").0
