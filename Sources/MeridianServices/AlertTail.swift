@@ -75,7 +75,9 @@ public enum AlertTail {
         var text = "\(event.at.iso8601) \(event.kind == .breached ? "BREACHED" : "WARNING ") \(event.region) \(event.ticket)"
         text += " \(event.plan?.rawValue ?? "?")/\(event.severity?.rawValue ?? "?") \(event.clock?.rawValue ?? "?")"
         if let due = event.due { text += " due \(due.iso8601)" }
-        if event.kind == .warning, let threshold = event.threshold { text += " at \(Int((threshold * 100).rounded()))%" }
+        if event.kind == .warning, let permille = event.warningPermille {
+            text += " at \((permille + 5) / 10)%"
+        }
         if let overdue = event.overdueSeconds { text += " overdue \(DurationText.format(overdue))" }
         return text
     }

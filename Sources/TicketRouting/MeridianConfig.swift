@@ -267,11 +267,10 @@ struct ConfigParser {
         var out: [Int] = []
         for (i, item) in seq.enumerated() {
             let s = try scalar(item, "\(path)[\(i)]")
-            guard let f = Double(s), f > 0, f < 1 else {
-                throw error("\(path)[\(i)]", "\"\(s)\" is not a fraction between 0 and 1")
+            guard let f = Double(s), let permille = CheckedConversion.permille(f) else {
+                throw error("\(path)[\(i)]", "\"\(s)\" is not a fraction between 0.001 and 0.999")
             }
-            let permille = Int((f * 1000).rounded())
-            guard abs(Double(permille) / 1000 - f) < 1e-9, permille > 0, permille < 1000 else {
+            guard abs(Double(permille) / 1000 - f) < 1e-9 else {
                 throw error("\(path)[\(i)]", "\"\(s)\": use at most three decimals")
             }
             out.append(permille)

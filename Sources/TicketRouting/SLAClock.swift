@@ -322,8 +322,7 @@ public struct SLAClock: Hashable, Sendable {
             let before = t.emitted
             if event.kind == .breached {
                 t.emitted |= Track.breachBit | 0x7F
-            } else if let threshold = event.threshold, let policy {
-                let permille = Int((threshold * 1000).rounded())
+            } else if let permille = event.warningPermille, let policy {
                 for (i, p) in policy.warningPermille.enumerated() where p <= permille { t.emitted |= 1 << UInt8(i) }
             }
             setTrack(clock, t)

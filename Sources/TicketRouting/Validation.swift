@@ -23,8 +23,22 @@ public struct ValidationError: Error, Codable, Hashable, Sendable, CustomStringC
         case unknownRegion = "unknown_region"
         /// The severity is not critical, major or minor.
         case unknownSeverity = "unknown_severity"
-        /// `created_at` is not an ISO-8601 date-time with an offset.
+        /// `created_at` (or another instant) is not an ISO-8601 date-time with an offset of at most ±14:00.
         case badTimestamp = "bad_timestamp"
+        /// A number or instant lies outside its allowed range (`created_at` outside the intake
+        /// window, an action before the ticket's creation, a count beyond its bound, a fraction
+        /// outside 0...1, a number that is not finite).
+        case outOfRange = "out_of_range"
+        /// An id that becomes a NATS subject token (region, node, plan) is not 1–64 of letters,
+        /// digits, `-` and `_`.
+        case badToken = "bad_token"
+        /// A value is not one of the allowed names (an unknown event kind, tier, clock, state).
+        case unknownValue = "unknown_value"
+        /// The ticket id is known with other content (the fields that differ are named).
+        case conflict
+        /// The action does not fit the ticket's state (escalating a resolved ticket, or to its
+        /// own or a lower tier).
+        case invalidTransition = "invalid_transition"
     }
 
     public var code: Code
