@@ -1,5 +1,5 @@
 import Foundation
-import BusinessTime
+public import BusinessTime
 
 /// One problem with a submitted ticket: a stable code, the field, and a sentence a person understands.
 public struct ValidationError: Error, Codable, Hashable, Sendable, CustomStringConvertible {
@@ -95,13 +95,28 @@ public struct TicketValidator: Sendable {
 
     public var plans: Set<PlanID>
     public var regions: Set<RegionID>
+    /// The window around now that `created_at` must lie in (`validate(json:now:)`).
+    public var window: IntakeWindow
 
-    public init(plans: Set<PlanID>, regions: Set<RegionID>) {
+    public init(plans: Set<PlanID>, regions: Set<RegionID>, window: IntakeWindow = IntakeWindow()) {
         self.plans = plans
         self.regions = regions
+        self.window = window
     }
 
-    /// Decodes and checks `bytes`.
+    /// Decodes and checks `bytes` as `validate(json:)` does, and checks that `created_at` lies in
+    /// `window` around `now` (`out_of_range` on `created_at` otherwise). The intake check.
+    /// - Complexity: O(bytes.count).
+    public func validate(json bytes: some Collection<UInt8>, now: Instant) -> Result<Ticket, ValidationErrorReport> {
+        let result = validate(json: bytes)
+        guard case .success(let ticket) = result, let error = window.check(createdAt: ticket.createdAt, now: now) else {
+            return result
+        }
+        return .failure(ValidationErrorReport([error])!)
+    }
+
+    /// Decodes and checks `bytes`: the form of every field and the config's vocabulary, not the
+    /// time window (see `validate(json:now:)`).
     /// - Returns: the ticket, or every problem (in field order: id, customer, plan, severity,
     ///   region, created_at, subject, details, partner, steps_taken, language).
     /// - Complexity: O(bytes.count).
@@ -244,11 +259,26 @@ enum JSONScalar: Decodable {
     }
 }
 
+extension TicketValidator {
+    /// The validator of `config`: its plans, regions and intake window.
+    public init(config: MeridianConfig) {
+        self.init(plans: Set(config.plans.keys), regions: Set(config.regions), window: config.intake)
+    }
+}
+
 extension Ticket {
     /// Validates intake JSON against `config`'s plans and regions.
     /// - Returns: the ticket, or every problem found (see `TicketValidator`).
     public static func validate(json bytes: some Collection<UInt8>, config: MeridianConfig) -> Result<Ticket, ValidationErrorReport> {
-        TicketValidator(plans: Set(config.plans.keys), regions: Set(config.regions)).validate(json: bytes)
+        TicketValidator(config: config).validate(json: bytes)
+    }
+
+    /// Validates intake JSON against `config`'s plans and regions and its intake window around `now`.
+    /// - Returns: the ticket, or every problem found (see `TicketValidator.validate(json:now:)`).
+    public static func validate(
+        json bytes: some Collection<UInt8>, config: MeridianConfig, now: Instant
+    ) -> Result<Ticket, ValidationErrorReport> {
+        TicketValidator(config: config).validate(json: bytes, now: now)
     }
 
     /// The ticket as compact JSON with sorted keys.
