@@ -3,7 +3,8 @@
 // address sanitizers (see `Fuzz/run` and Docs/RELIABILITY.md); the main package never builds them.
 import PackageDescription
 
-/// Each target is one file `Sources/<name>/<name>.swift` exporting `LLVMFuzzerTestOneInput`.
+/// Each target is one file `Sources/<name>/<name>.swift` exporting `LLVMFuzzerTestOneInput` and
+/// `<name>_main` (see `FuzzSupport`).
 let targets: [(name: String, products: [String])] = [
     ("FuzzTicketValidation", ["TicketRouting"]),
     ("FuzzEventDecoding", ["TicketRouting"]),
@@ -16,10 +17,10 @@ let package = Package(
     name: "MeridianFuzz",
     platforms: [.macOS(.v15)],
     dependencies: [.package(name: "meridian", path: "..")],
-    targets: targets.map { target in
+    targets: [.target(name: "FuzzSupport")] + targets.map { target in
         .executableTarget(
             name: target.name,
-            dependencies: target.products.map { .product(name: $0, package: "meridian") },
+            dependencies: ["FuzzSupport"] + target.products.map { .product(name: $0, package: "meridian") },
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         )
     },

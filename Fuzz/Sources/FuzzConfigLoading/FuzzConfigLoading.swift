@@ -1,10 +1,12 @@
 import BusinessTime
+import FuzzSupport
 import TicketRouting
 
 /// Config: any YAML text loads or gives a `ConfigError` with a key path, never a trap; a loaded
 /// config's durations are within ten years and its ids are subject tokens.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzConfigLoading(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzzConfigLoading(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     // No .ics imports from fuzz input: a relative path resolves under a directory that does not exist.
     guard let config = try? MeridianConfig.parse(yaml: text, file: "fuzz.yaml", baseDirectory: "/nonexistent-fuzz")
@@ -21,4 +23,9 @@ public func fuzzConfigLoading(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
     precondition((0...DurationText.tenYears).contains(config.routing.margin))
     precondition((1...DurationText.tenYears).contains(config.intake.maxAge))
     return 0
+}
+
+@_cdecl("FuzzConfigLoading_main")
+public func fuzzConfigLoadingMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    FuzzSupport.run(argc, argv, fuzzConfigLoading)
 }

@@ -1,9 +1,11 @@
+import FuzzSupport
 import TicketRouting
 
 /// Durations and counts: any text parses within the caller's bound or gives a `QuantityError`,
 /// never a trap; a parsed duration formats back to text that parses to the same value.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzDurations(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzzDurations(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
     let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
     let maximum = DurationText.tenYears
     if let seconds = try? DurationText.parse(text, maximum: maximum) {
@@ -18,4 +20,9 @@ public func fuzzDurations(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         precondition(value.isFinite && (0.001...3600).contains(value))
     }
     return 0
+}
+
+@_cdecl("FuzzDurations_main")
+public func fuzzDurationsMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    FuzzSupport.run(argc, argv, fuzzDurations)
 }

@@ -1,4 +1,5 @@
 import BusinessTime
+import FuzzSupport
 import TicketRouting
 
 /// Events: any bytes decode to a checked event or a `WireError`, never a trap; a decoded event
@@ -12,7 +13,8 @@ let config = try! MeridianConfig.parse(yaml: """
     """, file: "fuzz.yaml")
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzEventDecoding(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzzEventDecoding(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
     let bytes = UnsafeBufferPointer(start: data, count: size)
     guard let event = try? TicketEvent.decode(json: bytes) else { return 0 }
     precondition(WireLimits.instants.contains(event.at))
@@ -29,4 +31,9 @@ public func fuzzEventDecoding(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
     _ = book.apply(event, config: config)
     _ = book.advance(to: event.at + 86_400 * 30, config: config)
     return 0
+}
+
+@_cdecl("FuzzEventDecoding_main")
+public func fuzzEventDecodingMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    FuzzSupport.run(argc, argv, fuzzEventDecoding)
 }

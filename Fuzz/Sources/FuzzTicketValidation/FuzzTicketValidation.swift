@@ -1,4 +1,5 @@
 import BusinessTime
+import FuzzSupport
 import TicketRouting
 
 /// Intake: any bytes give a ticket or an error report, never a trap; an accepted ticket obeys
@@ -10,7 +11,8 @@ let validator = TicketValidator(
 let now = Instant(unixSeconds: 1_796_040_000)  // 2026-11-30T12:00:00Z
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzTicketValidation(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzzTicketValidation(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
     let bytes = UnsafeBufferPointer(start: data, count: size)
     switch validator.validate(json: bytes, now: now) {
     case .success(let ticket):
@@ -23,4 +25,9 @@ public func fuzzTicketValidation(_ data: UnsafePointer<UInt8>, _ size: Int) -> C
         _ = report.jsonString
     }
     return 0
+}
+
+@_cdecl("FuzzTicketValidation_main")
+public func fuzzTicketValidationMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    FuzzSupport.run(argc, argv, fuzzTicketValidation)
 }

@@ -1,10 +1,12 @@
 import MeridianServices
+import FuzzSupport
 import TicketRouting
 
 /// Work items and heartbeats from the bus: any bytes decode to a checked message or a
 /// `WireError`, never a trap; decoded ids are subject tokens, counts in range.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzWorkItemDecoding(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzzWorkItemDecoding(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
     let bytes = UnsafeBufferPointer(start: data, count: size)
     if let work = try? WireDecoding.decode(WorkItem.self, from: bytes) {
         precondition(SubjectToken.isValid(work.region.rawValue) && SubjectToken.isValid(work.ticket.region.rawValue))
@@ -20,4 +22,9 @@ public func fuzzWorkItemDecoding(_ data: UnsafePointer<UInt8>, _ size: Int) -> C
         precondition(tracker.liveRegions(at: now)[beat.region]?.backlog == Int.max)
     }
     return 0
+}
+
+@_cdecl("FuzzWorkItemDecoding_main")
+public func fuzzWorkItemDecodingMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    FuzzSupport.run(argc, argv, fuzzWorkItemDecoding)
 }
