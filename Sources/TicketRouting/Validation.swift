@@ -52,7 +52,8 @@ public struct ValidationError: Error, Codable, Hashable, Sendable, CustomStringC
         self.message = message
     }
 
-    public var description: String { "\(code.rawValue) \(field): \(message)" }
+    /// `out_of_range threshold: threshold 1e+300 is outside 0.0...1.0`; `bad_json: not a JSON object`.
+    public var description: String { field.isEmpty ? "\(code.rawValue): \(message)" : "\(code.rawValue) \(field): \(message)" }
 }
 
 /// The error object returned to a submitter: `{"error": {...first problem...}, "errors": [...all...]}`.

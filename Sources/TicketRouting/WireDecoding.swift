@@ -63,7 +63,7 @@ public enum WireDecoding {
         } catch let error as DecodingError {
             throw wireError(error)
         } catch {
-            throw WireError(code: .badJSON, field: "", message: "not JSON: \(error)")
+            throw WireError(code: .badJSON, field: "", message: "not a JSON object")
         }
     }
 
@@ -84,8 +84,9 @@ public enum WireDecoding {
                 message: context.codingPath.isEmpty ? "expected a JSON object" : "\(field) must be \(describe(type))")
         case .dataCorrupted(let context):
             let field = path(context.codingPath)
+            guard !field.isEmpty else { return WireError(code: .badJSON, field: "", message: "not a JSON object") }
             let detail = context.underlyingError.map { "\($0)" } ?? context.debugDescription
-            return WireError(code: .badJSON, field: field, message: field.isEmpty ? "not JSON: \(detail)" : "\(field): \(detail)")
+            return WireError(code: .badJSON, field: field, message: "\(field): \(detail)")
         @unknown default:
             return WireError(code: .badJSON, field: "", message: "\(error)")
         }
