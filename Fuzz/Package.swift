@@ -26,3 +26,12 @@ let package = Package(
     },
     swiftLanguageModes: [.v6]
 )
+
+// The main package's strict settings, for the fuzz targets too.
+for target in package.targets {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    target.swiftSettings = settings
+}
