@@ -45,7 +45,7 @@ extension Instant {
     /// Parses an ISO-8601 date-time with an explicit offset.
     ///
     /// Accepts `YYYY-MM-DDTHH:MM:SS` followed by an optional fraction (truncated to
-    /// the second) and `Z` or `±HH:MM` / `±HHMM`. A time without an offset is
+    /// the second) and `Z` or `±HH:MM` / `±HHMM` of at most ±14:00. A time without an offset is
     /// rejected: it does not name an instant.
     /// - Complexity: O(length of the text), no allocation.
     public init?(iso8601 text: some StringProtocol) {
@@ -104,7 +104,8 @@ extension Instant {
                 om = m
                 i += 2
             }
-            guard oh < 24, om < 60 else { return nil }
+            // Real UTC offsets lie within ±14:00 (Pacific/Kiritimati); +23:59 names no place.
+            guard om < 60, oh * 60 + om <= 14 * 60 else { return nil }
             offset = sign * (oh * 3600 + om * 60)
         default:
             return nil

@@ -21,8 +21,8 @@ struct ZoneTable: Sendable {
         var offsets: [Int32] = [Int32(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(from))))]
         var cursor = Date(timeIntervalSince1970: Double(from))
         while let next = timeZone.nextDaylightSavingTimeTransition(after: cursor) {
-            let t = Int64(next.timeIntervalSince1970.rounded())
-            if t > to { break }
+            guard let t = CheckedConversion.rounded(next.timeIntervalSince1970, in: Int64.min...Int64.max), t <= to
+            else { break }
             let offset = Int32(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(t))))
             if offset != offsets[offsets.count - 1] {
                 transitions.append(t)

@@ -83,8 +83,8 @@ public enum AlertTail {
         }
         var text = "\(event.at.iso8601) \(label) \(event.region) \(event.ticket)"
         text += " \(event.plan?.rawValue ?? "?")/\(event.severity?.rawValue ?? "?") \(event.clock?.rawValue ?? "?")"
-        if event.kind == .warning, let threshold = event.threshold {
-            text += " \(Int((threshold * 100).rounded()))%"
+        if event.kind == .warning, let permille = event.warningPermille {
+            text += " \((permille + 5) / 10)%"
             if let at = event.warningAt { text += " at \(at.iso8601)" }
         }
         if let due = event.due { text += " due \(due.iso8601)" }

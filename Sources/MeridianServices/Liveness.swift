@@ -19,19 +19,34 @@ public struct LivenessTracker<Region: Hashable & Sendable, Node: Hashable & Send
     public let interval: Duration
     /// How many beats a node may miss before it counts as gone.
     public let missedBeats: Int
+    /// How long a beat keeps its node live: `interval × missedBeats`, at most `maxWindow`.
+    public let window: Duration
     private var beats: [Node: Beat] = [:]
 
+    /// The longest liveness window (2^40 s, about 34,800 years): a larger product is cut to it
+    /// instead of overflowing.
+    public static var maxWindow: Duration { .seconds(Int64(1) << 40) }
+
+    /// A tracker; a non-positive `interval` or `missedBeats` gives a zero window (a node is live
+    /// only at the instant of its beat). Callers validate those options (`--heartbeat`) first.
     public init(interval: Duration, missedBeats: Int = 3) {
-        precondition(interval > .zero && missedBeats > 0)
         self.interval = interval
         self.missedBeats = missedBeats
+        if interval <= .zero || missedBeats <= 0 {
+            window = .zero
+        } else if interval >= Self.maxWindow / missedBeats {
+            window = Self.maxWindow
+        } else {
+            window = interval * missedBeats
+        }
     }
 
-    /// Records a heartbeat. A beat older than the node's last one is ignored.
+    /// Records a heartbeat. A beat older than the node's last one is ignored; a negative backlog
+    /// counts as 0 (the decoded `Heartbeat` already refuses it).
     /// - Complexity: O(1).
     public mutating func heartbeat(node: Node, region: Region, at: Moment, backlog: Int = 0) {
         if let last = beats[node], last.at > at { return }
-        beats[node] = Beat(region: region, at: at, backlog: backlog)
+        beats[node] = Beat(region: region, at: at, backlog: max(0, backlog))
     }
 
     /// Forgets a node that announced it is stopping.
@@ -42,7 +57,7 @@ public struct LivenessTracker<Region: Hashable & Sendable, Node: Hashable & Send
     /// Whether `node` counts as live at `now`.
     public func isLive(_ node: Node, at now: Moment) -> Bool {
         guard let beat = beats[node] else { return false }
-        return beat.at.duration(to: now) <= interval * missedBeats
+        return beat.at.duration(to: now) <= window
     }
 
     /// Live node count and backlog (the largest reported) per region at `now`; regions without a live node are
@@ -51,7 +66,7 @@ public struct LivenessTracker<Region: Hashable & Sendable, Node: Hashable & Send
     public mutating func liveRegions(at now: Moment) -> [Region: (workers: Int, backlog: Int)] {
         var result: [Region: (workers: Int, backlog: Int)] = [:]
         for (node, beat) in beats {
-            guard beat.at.duration(to: now) <= interval * missedBeats else {
+            guard beat.at.duration(to: now) <= window else {
                 beats[node] = nil
                 continue
             }

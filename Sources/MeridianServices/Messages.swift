@@ -163,3 +163,49 @@ public enum JSONCoding {
         try JSONDecoder().decode(type, from: Data(bytes))
     }
 }
+
+// MARK: - Checked decoding (every field of a message read from the bus)
+
+extension WorkItem {
+    /// The longest `work_id` and `reason`, in characters.
+    public static let maxIDLength = 200
+    /// The longest `reason_text`, in characters.
+    public static let maxReasonTextLength = 2_000
+
+    /// Decodes and checks every field: the ticket as `Ticket.init(from:)` does, `region` a subject
+    /// token (it becomes part of the subjects the worker publishes on), `tier` a known tier,
+    /// instants in `WireLimits.instants`, text bounded.
+    /// - Throws: `WireError` naming the first field that failed (e.g. `ticket.region`).
+    public init(from decoder: any Decoder) throws {
+        let r = try WireReader(decoder, keyedBy: CodingKeys.self)
+        workID = try r.required(r.text(.workID, maxLength: Self.maxIDLength), .workID)
+        ticket = try r.required(r.nested(Ticket.self, .ticket), .ticket)
+        region = try r.required(r.token(RegionID.self, .region), .region)
+        tier = try r.required(r.choice(Tier.self, .tier), .tier)
+        reason = try r.required(r.text(.reason, maxLength: Self.maxIDLength), .reason)
+        reasonText = try r.text(.reasonText, maxLength: Self.maxReasonTextLength) ?? ""
+        firstResponseDue = try r.instant(.firstResponseDue)
+        resolutionDue = try r.instant(.resolutionDue)
+        queuedUntil = try r.instant(.queuedUntil)
+    }
+}
+
+extension Heartbeat.State: CaseIterable {}
+
+extension Heartbeat {
+    enum CodingKeys: String, CodingKey {
+        case node, region, state, backlog, clocks
+    }
+
+    /// Decodes and checks every field: `node` and `region` are subject tokens, `state` is `up` or
+    /// `down`, `backlog` and `clocks` are whole numbers in 0...`WireLimits.maxCount`.
+    /// - Throws: `WireError` naming the first field that failed.
+    public init(from decoder: any Decoder) throws {
+        let r = try WireReader(decoder, keyedBy: CodingKeys.self)
+        node = try r.required(r.token(NodeID.self, .node), .node)
+        region = try r.required(r.token(RegionID.self, .region), .region)
+        state = try r.required(r.choice(State.self, .state), .state)
+        backlog = try r.required(r.integer(Int.self, .backlog, in: 0...WireLimits.maxCount), .backlog)
+        clocks = try r.required(r.integer(Int.self, .clocks, in: 0...WireLimits.maxCount), .clocks)
+    }
+}

@@ -56,6 +56,20 @@ public struct TicketID: TypedIdentifier {
 
     /// Whether `text` is a valid ticket id.
     public static func isValid(_ text: some StringProtocol) -> Bool {
+        SubjectToken.isValid(text)
+    }
+}
+
+/// The rule for every id that becomes a NATS subject token (ticket, region, node): 1–64 ASCII
+/// letters, digits, `-` and `_`. Anything else (a space, a dot, `*`, `>`) would change the
+/// subject, so it is refused, never sanitised.
+public enum SubjectToken {
+    /// The longest token, in characters.
+    public static let maxLength = 64
+
+    /// Whether `text` is a valid subject token.
+    /// - Complexity: O(min(text.count, 65)).
+    public static func isValid(_ text: some StringProtocol) -> Bool {
         var count = 0
         for byte in text.utf8 {
             count += 1

@@ -9,6 +9,7 @@ import Yams
 /// regions:
 ///   emea: { timezone: Europe/Paris, hours: { mon-fri: "08:00-18:00" }, tiers: [l1, l2, l3] }
 /// routing: { margin: 30m }
+/// intake: { max_age: 365d, max_future: 5m }   # window for created_at and action instants
 /// warnings: [0.5, 0.75]
 /// tiers: { l1: 8h, l2: 24h, l3: 72h }
 /// plans:
@@ -27,6 +28,8 @@ public struct MeridianConfig: Sendable {
     public var regionTiers: [RegionID: Set<Tier>]
     public var plans: [PlanID: PlanPolicy]
     public var routing: RoutingPolicy
+    /// How far from now a ticket's `created_at` and an action's instant may lie.
+    public var intake: IntakeWindow
     /// The calendar of `24x7` targets.
     public var twentyFourSeven: BusinessCalendar
     /// On-call coverage per region (`regions.<id>.on_call:`), in the region's time zone, with no
@@ -38,7 +41,7 @@ public struct MeridianConfig: Sendable {
 
     public init(
         file: String = "<memory>", calendars: [RegionID: BusinessCalendar], regionTiers: [RegionID: Set<Tier>] = [:],
-        plans: [PlanID: PlanPolicy], routing: RoutingPolicy = RoutingPolicy(),
+        plans: [PlanID: PlanPolicy], routing: RoutingPolicy = RoutingPolicy(), intake: IntakeWindow = IntakeWindow(),
         onCall: [RegionID: BusinessCalendar] = [:]
     ) {
         self.file = file
@@ -47,6 +50,7 @@ public struct MeridianConfig: Sendable {
         self.regionTiers = regionTiers
         self.plans = plans
         self.routing = routing
+        self.intake = intake
         self.twentyFourSeven = BusinessCalendar.twentyFourSeven(id: "24x7")
     }
 
@@ -94,7 +98,14 @@ public struct MeridianConfig: Sendable {
         let raw = try CalendarConfig.parseRegions(
             regionsNode, file: file, baseDirectory: baseDirectory, extraKeys: regionKeys)
         var calendars: [RegionID: BusinessCalendar] = [:]
-        for (id, calendar) in raw { calendars[RegionID(id)] = calendar }
+        for (id, calendar) in raw {
+            guard SubjectToken.isValid(id) else {
+                throw ConfigError(
+                    file: file, keyPath: "regions.\(id)",
+                    message: "a region id is a NATS subject token: 1-64 letters, digits, '-' and '_'")
+            }
+            calendars[RegionID(id)] = calendar
+        }
 
         var regionTiers: [RegionID: Set<Tier>] = [:]
         if let mapping = regionsNode.mapping {
@@ -124,6 +135,12 @@ public struct MeridianConfig: Sendable {
                 routing.margin = try p.duration(margin, "routing.margin", allowZero: true)
             }
         }
+        var intake = IntakeWindow()
+        if let node = top["intake"] {
+            let m = try p.mapping(node, "intake", allowed: ["max_age", "max_future"])
+            if let v = m["max_age"] { intake.maxAge = try p.realDuration(v, "intake.max_age") }
+            if let v = m["max_future"] { intake.maxFuture = try p.realDuration(v, "intake.max_future", allowZero: true) }
+        }
         var warnings = [500, 750]
         if let node = top["warnings"] {
             warnings = try p.warnings(node, "warnings")
@@ -139,6 +156,10 @@ public struct MeridianConfig: Sendable {
         var plans: [PlanID: PlanPolicy] = [:]
         for (key, value) in plansMap {
             let path = "plans.\(key)"
+            guard SubjectToken.isValid(key) else {
+                throw ConfigError(
+                    file: file, keyPath: path, message: "a plan id is 1-64 letters, digits, '-' and '_' (it is carried in every event)")
+            }
             let m = try p.mapping(
                 value, path,
                 allowed: ["first_response", "resolution", "calendar", "follow_the_sun", "warnings", "tiers"])
@@ -175,7 +196,7 @@ public struct MeridianConfig: Sendable {
             throw ConfigError(file: file, keyPath: "plans", message: "the config needs at least one plan")
         }
         return MeridianConfig(
-            file: file, calendars: calendars, regionTiers: regionTiers, plans: plans, routing: routing,
+            file: file, calendars: calendars, regionTiers: regionTiers, plans: plans, routing: routing, intake: intake,
             onCall: onCall)
     }
 
@@ -226,13 +247,24 @@ struct ConfigParser {
         return s
     }
 
+    /// A business-time duration of at most ten years (`DurationText.tenYears`); `d` is refused.
     func duration(_ node: Node, _ path: String, allowZero: Bool = false) throws(ConfigError) -> Int64 {
         let s = try scalar(node, path)
-        if allowZero, Substring(s).trimmingWhitespace == "0" { return 0 }
-        guard let v = DurationText.seconds(s) else {
-            throw error(path, "\"\(s)\" is not a duration; write e.g. 2h, 30m, 1h30m or 90s")
+        do {
+            return try DurationText.parse(s, allowZero: allowZero, maximum: DurationText.tenYears, days: .refused)
+        } catch {
+            throw self.error(path, error.message)
         }
-        return v
+    }
+
+    /// A real-time duration (`d` allowed) of at most ten years.
+    func realDuration(_ node: Node, _ path: String, allowZero: Bool = false) throws(ConfigError) -> Int64 {
+        let s = try scalar(node, path)
+        do {
+            return try DurationText.parse(s, allowZero: allowZero, maximum: DurationText.tenYears, days: .allowed)
+        } catch {
+            throw self.error(path, error.message)
+        }
     }
 
     func bool(_ node: Node, _ path: String) throws(ConfigError) -> Bool {
@@ -297,11 +329,10 @@ struct ConfigParser {
         var out: [Int] = []
         for (i, item) in seq.enumerated() {
             let s = try scalar(item, "\(path)[\(i)]")
-            guard let f = Double(s), f > 0, f < 1 else {
-                throw error("\(path)[\(i)]", "\"\(s)\" is not a fraction between 0 and 1")
+            guard let f = Double(s), let permille = CheckedConversion.permille(f) else {
+                throw error("\(path)[\(i)]", "\"\(s)\" is not a fraction between 0.001 and 0.999")
             }
-            let permille = Int((f * 1000).rounded())
-            guard abs(Double(permille) / 1000 - f) < 1e-9, permille > 0, permille < 1000 else {
+            guard abs(Double(permille) / 1000 - f) < 1e-9 else {
                 throw error("\(path)[\(i)]", "\"\(s)\": use at most three decimals")
             }
             out.append(permille)

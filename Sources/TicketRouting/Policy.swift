@@ -66,59 +66,6 @@ public struct RoutingPolicy: Hashable, Sendable {
     }
 }
 
-/// Durations in config: `2h`, `30m`, `90s`, `1h30m`, or a bare number of seconds.
-public enum DurationText {
-    /// Parses a duration; nil if malformed, zero or negative. `d` is rejected on purpose:
-    /// a "day" of business time is ambiguous.
-    public static func seconds(_ text: some StringProtocol) -> Int64? {
-        let s = Substring(text).trimmingWhitespace
-        guard !s.isEmpty else { return nil }
-        if s.allSatisfy({ $0.isASCII && $0.isNumber }) {
-            guard let v = Int64(s), v > 0 else { return nil }
-            return v
-        }
-        var total: Int64 = 0
-        var number: Int64? = nil
-        var lastUnit = 4
-        for c in s {
-            if let d = c.wholeNumberValue, c.isASCII {
-                let (m, o1) = (number ?? 0).multipliedReportingOverflow(by: 10)
-                let (a, o2) = m.addingReportingOverflow(Int64(d))
-                guard !o1, !o2 else { return nil }
-                number = a
-                continue
-            }
-            let unit: (rank: Int, seconds: Int64)
-            switch c {
-            case "h": unit = (3, 3600)
-            case "m": unit = (2, 60)
-            case "s": unit = (1, 1)
-            default: return nil
-            }
-            guard let n = number, unit.rank < lastUnit else { return nil }
-            lastUnit = unit.rank
-            let (p, o) = n.multipliedReportingOverflow(by: unit.seconds)
-            let (sum, o3) = total.addingReportingOverflow(p)
-            guard !o, !o3 else { return nil }
-            total = sum
-            number = nil
-        }
-        guard number == nil, total > 0 else { return nil }
-        return total
-    }
-
-    /// `2h`, `1h30m`, `45s` (the shortest exact form).
-    public static func format(_ seconds: Int64) -> String {
-        guard seconds > 0 else { return "0s" }
-        var out = ""
-        let h = seconds / 3600, m = seconds / 60 % 60, s = seconds % 60
-        if h > 0 { out += "\(h)h" }
-        if m > 0 { out += "\(m)m" }
-        if s > 0 { out += "\(s)s" }
-        return out
-    }
-}
-
 extension Substring {
     var trimmingWhitespace: Substring {
         var s = self

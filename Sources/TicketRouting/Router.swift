@@ -11,6 +11,12 @@ public struct RegionLoad: Hashable, Sendable {
         self.liveWorkers = liveWorkers
         self.backlog = backlog
     }
+
+    /// Adds `count` to the backlog, saturating at `Int.max` (backlogs come from heartbeats).
+    public mutating func addBacklog(_ count: Int) {
+        let (sum, overflow) = backlog.addingReportingOverflow(count)
+        backlog = overflow ? .max : sum
+    }
 }
 
 /// Why a ticket went where it went (short stable code; `RoutingDecision.reasonText` explains).
@@ -305,14 +311,14 @@ public enum Router {
             }
             let others = config.regions.filter { $0 != closing && config.tiers(of: $0).contains(c.tier) }
             if let pick = pickOpen(others, config: config, now: now, live: load, margin: margin, home: c.home) {
-                load[pick, default: RegionLoad(liveWorkers: 0)].backlog += 1
+                load[pick, default: RegionLoad(liveWorkers: 0)].addBacklog(1)
                 return HandoffDecision(ticket: c.ticket, to: pick, tier: c.tier, reason: .handedOff)
             }
             if let (pick, opens) = pickSoonest(
                 others + [closing], config: config, now: now, live: load, margin: margin, home: c.home),
                 pick != closing
             {
-                load[pick, default: RegionLoad(liveWorkers: 0)].backlog += 1
+                load[pick, default: RegionLoad(liveWorkers: 0)].addBacklog(1)
                 return HandoffDecision(ticket: c.ticket, to: pick, tier: c.tier, reason: .handedOff, queuedUntil: opens)
             }
             return HandoffDecision(ticket: c.ticket, to: nil, tier: c.tier, reason: .staysNoBetterRegion)

@@ -379,8 +379,7 @@ public struct SLAClock: Hashable, Sendable {
             let before = t.emitted
             if event.kind == .breached {
                 t.emitted |= Track.breachBit | 0x7F
-            } else if let threshold = event.threshold, let policy {
-                let permille = Int((threshold * 1000).rounded())
+            } else if let permille = event.warningPermille, let policy {
                 for (i, p) in policy.warningPermille.enumerated() where p <= permille { t.emitted |= 1 << UInt8(i) }
             }
             setTrack(clock, t)
@@ -425,8 +424,7 @@ public struct SLAClock: Hashable, Sendable {
             escalationDone = false
             return true
         case .escalated:
-            let target = event.tier ?? tier.next
-            guard let target, target > tier else { return false }
+            guard phase != .resolved, let target = event.tier ?? tier.next, target > tier else { return false }
             return enterTier(target, at: at, config: config)
         case .planChanged:
             let newPlan = event.plan ?? plan
@@ -497,6 +495,33 @@ public struct SLAClock: Hashable, Sendable {
             }
             setTrack(kind, t)
         }
+    }
+
+    // MARK: - Escalation rule
+
+    /// The tier an escalation of this ticket goes to: `requested`, or the next tier when nil.
+    ///
+    /// A resolved ticket cannot be escalated (reopen it first), and an escalation goes up:
+    /// to the current or a lower tier, or beyond L3, it is an `invalid_transition` error.
+    /// The clock itself ignores such `escalated` events (see `apply`).
+    /// - Complexity: O(1).
+    public func escalationTarget(_ requested: Tier?, ticket: TicketID) -> Result<Tier, ValidationError> {
+        if phase == .resolved {
+            return .failure(ValidationError(
+                code: .invalidTransition, field: "ticket",
+                message: "ticket \(ticket) is resolved; reopen it before escalating"))
+        }
+        guard let target = requested ?? tier.next else {
+            return .failure(ValidationError(
+                code: .invalidTransition, field: "tier",
+                message: "ticket \(ticket) is at \(tier.rawValue), the highest tier"))
+        }
+        guard target > tier else {
+            return .failure(ValidationError(
+                code: .invalidTransition, field: "tier",
+                message: "ticket \(ticket) is at \(tier.rawValue); an escalation goes to a higher tier, not \(target.rawValue)"))
+        }
+        return .success(target)
     }
 
     // MARK: - Calendar arithmetic

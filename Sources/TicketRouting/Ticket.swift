@@ -7,8 +7,9 @@ public import BusinessTime
 ///  "region": "emea", "created_at": "2026-11-27T16:50:00Z", "subject": "...", "details": "...",
 ///  "partner": "reseller-7", "steps_taken": "...", "language": "fr"}
 /// ```
-/// Decode untrusted bytes with `Ticket.validate(json:config:)`, which reports every problem;
-/// the plain `Decodable` conformance is for data that was validated before (the event log).
+/// Decode intake bytes with `Ticket.validate(json:config:now:)`, which reports every problem and
+/// checks the config's vocabulary; the `Decodable` conformance (for tickets read back from work
+/// items and the ticket store) checks each field's form and bound and throws the first `WireError`.
 public struct Ticket: Codable, Hashable, Sendable {
     public var id: TicketID
     public var customer: CustomerID
@@ -39,6 +40,28 @@ public struct Ticket: Codable, Hashable, Sendable {
         self.partner = partner
         self.stepsTaken = stepsTaken
         self.language = language
+    }
+
+    /// Decodes and checks every field: `id` and `region` are subject tokens, `plan` a token,
+    /// `severity` a known name, `created_at` in `WireLimits.instants`, text within
+    /// `TicketValidator.limits`.
+    /// - Throws: `WireError` naming the first field that failed.
+    public init(from decoder: any Decoder) throws {
+        let r = try WireReader(decoder, keyedBy: CodingKeys.self)
+        func text(_ key: CodingKeys) throws(WireError) -> String? {
+            try r.text(key, maxLength: TicketValidator.limits[key.stringValue] ?? TicketValidator.maxPayloadBytes)
+        }
+        id = try r.required(r.token(TicketID.self, .id), .id)
+        customer = CustomerID(try r.required(text(.customer), .customer))
+        plan = try r.required(r.token(PlanID.self, .plan), .plan)
+        severity = try r.required(r.choice(Severity.self, .severity), .severity)
+        region = try r.required(r.token(RegionID.self, .region), .region)
+        createdAt = try r.required(r.instant(.createdAt), .createdAt)
+        subject = try r.required(text(.subject), .subject)
+        details = try r.required(text(.details), .details)
+        partner = try text(.partner)
+        stepsTaken = try text(.stepsTaken)
+        language = try text(.language)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -157,8 +157,7 @@ public struct TicketEvent: Codable, Hashable, Sendable {
             let clockName = (clock ?? .resolution).rawValue
             let c = cycle ?? 0
             if kind == .warning {
-                let permille = Int(((threshold ?? 0) * 1000).rounded())
-                return "\(ticket.rawValue):\(clockName):\(c):warning\(permille)"
+                return "\(ticket.rawValue):\(clockName):\(c):warning\(warningPermille ?? 0)"
             }
             return "\(ticket.rawValue):\(clockName):\(c):breached"
         }
@@ -170,6 +169,11 @@ public struct TicketEvent: Codable, Hashable, Sendable {
         return id
     }
 
+    /// A warning's `threshold` in per mille (1...999), nil when absent or outside (0, 1).
+    public var warningPermille: Int? {
+        threshold.flatMap(CheckedConversion.permille)
+    }
+
     // MARK: JSON
 
     /// Compact JSON with sorted keys (one JSON Lines record).
@@ -177,9 +181,51 @@ public struct TicketEvent: Codable, Hashable, Sendable {
         String(decoding: (try? TicketEvent.encoder.encode(self)) ?? Data(), as: UTF8.self)
     }
 
-    /// Decodes one event from JSON bytes.
-    public static func decode(json bytes: some Collection<UInt8>) throws -> TicketEvent {
-        try JSONDecoder().decode(TicketEvent.self, from: Data(bytes))
+    /// Decodes one event from untrusted JSON bytes (at most `WireLimits.maxPayloadBytes`).
+    /// - Throws: `WireError` naming the first field that failed its check (see `init(from:)`).
+    /// - Complexity: O(bytes.count).
+    public static func decode(json bytes: some Collection<UInt8>) throws(WireError) -> TicketEvent {
+        try WireDecoding.decode(TicketEvent.self, from: bytes)
+    }
+
+    /// The longest free text of an event (`reason`, `assignee`, `calendar`), in characters.
+    public static let maxTextLength = 200
+    /// The longest `note`, in characters.
+    public static let maxNoteLength = 4_000
+
+    /// Decodes and checks every field: ids are subject tokens (`bad_id`, `bad_token`), kinds,
+    /// tiers, severities and clocks are known names (`unknown_value`), instants lie in
+    /// `WireLimits.instants`, `cycle` in 0...65535, `threshold` strictly between 0 and 1,
+    /// `overdue_seconds` in 0...`WireLimits.maxSeconds` (`out_of_range`), text is bounded (`too_long`).
+    /// - Throws: `WireError`.
+    public init(from decoder: any Decoder) throws {
+        let r = try WireReader(decoder, keyedBy: CodingKeys.self)
+        ticket = try r.required(r.token(TicketID.self, .ticket), .ticket)
+        kind = try r.required(r.choice(Kind.self, .kind), .kind)
+        at = try r.required(r.instant(.at), .at)
+        region = try r.required(r.token(RegionID.self, .region), .region)
+        plan = try r.token(PlanID.self, .plan)
+        severity = try r.choice(Severity.self, .severity)
+        homeRegion = try r.token(RegionID.self, .homeRegion)
+        createdAt = try r.instant(.createdAt)
+        toRegion = try r.token(RegionID.self, .toRegion)
+        tier = try r.choice(Tier.self, .tier)
+        reason = try r.text(.reason, maxLength: Self.maxTextLength)
+        node = try r.token(NodeID.self, .node)
+        assignee = try r.text(.assignee, maxLength: Self.maxTextLength)
+        automatic = try r.bool(.automatic)
+        calendar = try r.text(.calendar, maxLength: Self.maxTextLength)
+        clock = try r.choice(ClockKind.self, .clock)
+        cycle = try r.integer(Int.self, .cycle, in: 0...Int(UInt16.max))
+        threshold = try r.double(.threshold, in: 0...1)
+        if let threshold, CheckedConversion.permille(threshold) == nil {
+            throw WireError(
+                code: .outOfRange, field: r.field(.threshold),
+                message: "threshold \(threshold) is not a fraction between 0.001 and 0.999")
+        }
+        due = try r.instant(.due)
+        overdueSeconds = try r.integer(Int64.self, .overdueSeconds, in: 0...WireLimits.maxSeconds)
+        note = try r.text(.note, maxLength: Self.maxNoteLength)
     }
 
     static let encoder: JSONEncoder = {

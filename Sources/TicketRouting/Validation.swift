@@ -1,5 +1,5 @@
 import Foundation
-import BusinessTime
+public import BusinessTime
 
 /// One problem with a submitted ticket: a stable code, the field, and a sentence a person understands.
 public struct ValidationError: Error, Codable, Hashable, Sendable, CustomStringConvertible {
@@ -23,8 +23,22 @@ public struct ValidationError: Error, Codable, Hashable, Sendable, CustomStringC
         case unknownRegion = "unknown_region"
         /// The severity is not critical, major or minor.
         case unknownSeverity = "unknown_severity"
-        /// `created_at` is not an ISO-8601 date-time with an offset.
+        /// `created_at` (or another instant) is not an ISO-8601 date-time with an offset of at most ±14:00.
         case badTimestamp = "bad_timestamp"
+        /// A number or instant lies outside its allowed range (`created_at` outside the intake
+        /// window, an action before the ticket's creation, a count beyond its bound, a fraction
+        /// outside 0...1, a number that is not finite).
+        case outOfRange = "out_of_range"
+        /// An id that becomes a NATS subject token (region, node, plan) is not 1–64 of letters,
+        /// digits, `-` and `_`.
+        case badToken = "bad_token"
+        /// A value is not one of the allowed names (an unknown event kind, tier, clock, state).
+        case unknownValue = "unknown_value"
+        /// The ticket id is known with other content (the fields that differ are named).
+        case conflict
+        /// The action does not fit the ticket's state (escalating a resolved ticket, or to its
+        /// own or a lower tier).
+        case invalidTransition = "invalid_transition"
     }
 
     public var code: Code
@@ -38,7 +52,8 @@ public struct ValidationError: Error, Codable, Hashable, Sendable, CustomStringC
         self.message = message
     }
 
-    public var description: String { "\(code.rawValue) \(field): \(message)" }
+    /// `out_of_range threshold: threshold 1e+300 is outside 0.0...1.0`; `bad_json: not a JSON object`.
+    public var description: String { field.isEmpty ? "\(code.rawValue): \(message)" : "\(code.rawValue) \(field): \(message)" }
 }
 
 /// The error object returned to a submitter: `{"error": {...first problem...}, "errors": [...all...]}`.
@@ -81,13 +96,28 @@ public struct TicketValidator: Sendable {
 
     public var plans: Set<PlanID>
     public var regions: Set<RegionID>
+    /// The window around now that `created_at` must lie in (`validate(json:now:)`).
+    public var window: IntakeWindow
 
-    public init(plans: Set<PlanID>, regions: Set<RegionID>) {
+    public init(plans: Set<PlanID>, regions: Set<RegionID>, window: IntakeWindow = IntakeWindow()) {
         self.plans = plans
         self.regions = regions
+        self.window = window
     }
 
-    /// Decodes and checks `bytes`.
+    /// Decodes and checks `bytes` as `validate(json:)` does, and checks that `created_at` lies in
+    /// `window` around `now` (`out_of_range` on `created_at` otherwise). The intake check.
+    /// - Complexity: O(bytes.count).
+    public func validate(json bytes: some Collection<UInt8>, now: Instant) -> Result<Ticket, ValidationErrorReport> {
+        let result = validate(json: bytes)
+        guard case .success(let ticket) = result, let error = window.check(createdAt: ticket.createdAt, now: now) else {
+            return result
+        }
+        return .failure(ValidationErrorReport([error])!)
+    }
+
+    /// Decodes and checks `bytes`: the form of every field and the config's vocabulary, not the
+    /// time window (see `validate(json:now:)`).
     /// - Returns: the ticket, or every problem (in field order: id, customer, plan, severity,
     ///   region, created_at, subject, details, partner, steps_taken, language).
     /// - Complexity: O(bytes.count).
@@ -230,11 +260,26 @@ enum JSONScalar: Decodable {
     }
 }
 
+extension TicketValidator {
+    /// The validator of `config`: its plans, regions and intake window.
+    public init(config: MeridianConfig) {
+        self.init(plans: Set(config.plans.keys), regions: Set(config.regions), window: config.intake)
+    }
+}
+
 extension Ticket {
     /// Validates intake JSON against `config`'s plans and regions.
     /// - Returns: the ticket, or every problem found (see `TicketValidator`).
     public static func validate(json bytes: some Collection<UInt8>, config: MeridianConfig) -> Result<Ticket, ValidationErrorReport> {
-        TicketValidator(plans: Set(config.plans.keys), regions: Set(config.regions)).validate(json: bytes)
+        TicketValidator(config: config).validate(json: bytes)
+    }
+
+    /// Validates intake JSON against `config`'s plans and regions and its intake window around `now`.
+    /// - Returns: the ticket, or every problem found (see `TicketValidator.validate(json:now:)`).
+    public static func validate(
+        json bytes: some Collection<UInt8>, config: MeridianConfig, now: Instant
+    ) -> Result<Ticket, ValidationErrorReport> {
+        TicketValidator(config: config).validate(json: bytes, now: now)
     }
 
     /// The ticket as compact JSON with sorted keys.

@@ -65,7 +65,7 @@ struct RouteCLITests {
         let r = try await RouteCLI.run(
             ["sla", "replay", "--config", "Config/meridian.yaml", "--at", "2026-12-01T12:00:00+01:00"], stdin: log)
         #expect(r.status == 1)
-        #expect(r.stderr == "line 4: not a JSON object\n")
+        #expect(r.stderr == "line 4: bad_json: not a JSON object\n")
         #expect(r.stdout == """
             T-1 enterprise major l1 open handled-by emea | first_response met due 2026-11-30T10:00:00Z \
             at 2026-11-30T08:40:00Z used 40m/2h | resolution running due 2026-12-03T11:00:00Z used 4h/24h
