@@ -3,7 +3,7 @@ import BusinessTime
 import Foundation
 import Logging
 import MeridianServices
-import MeridianTesting
+import NATSServerLauncher
 import NATS
 import ServiceLifecycle
 import Synchronization

@@ -1,5 +1,5 @@
 import ArgumentParser
-import MeridianTesting
+import NATSServerLauncher
 import NATS
 
 /// `meridian bench nats`: the Swift NATS client against cnats loops, in the same run.

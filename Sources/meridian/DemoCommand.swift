@@ -3,7 +3,7 @@ import BusinessTime
 import Foundation
 import Logging
 import MeridianServices
-import MeridianTesting
+import NATSServerLauncher
 import TicketRouting
 
 /// `meridian demo`: a simulated business week of the whole system, in about a minute and a half.

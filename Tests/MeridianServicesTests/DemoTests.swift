@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MeridianServices
 import MeridianTesting
+import NATSServerLauncher
 import Synchronization
 import Testing
 import TicketRouting
