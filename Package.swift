@@ -50,6 +50,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // `meridian demo`: a simulated business week of the whole system (tickets, agents, summary).
+        .target(
+            name: "MeridianDemo",
+            dependencies: [
+                "BusinessTime", "TicketRouting", "NATS", "MeridianServices",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Real nats-server processes on loopback (binary lookup, ports, arguments, start/stop by pid,
         // monitoring probes, clusters) for the demo, the benchmarks and the tests. Foundation only.
         .target(name: "NATSServerLauncher"),
@@ -62,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "meridian",
             dependencies: [
-                "BusinessTime", "TicketRouting", "NATS", "MeridianServices", "NATSServerLauncher",
+                "BusinessTime", "TicketRouting", "NATS", "MeridianServices", "MeridianDemo", "NATSServerLauncher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -76,8 +85,8 @@ let package = Package(
             name: "MeridianServicesTests",
             dependencies: [
                 // The crash tests run the built `meridian` binary as processes.
-                "meridian", "BusinessTime", "TicketRouting", "NATS", "MeridianServices", "MeridianTesting",
-                "NATSServerLauncher",
+                "meridian", "BusinessTime", "TicketRouting", "NATS", "MeridianServices", "MeridianDemo",
+                "MeridianTesting", "NATSServerLauncher",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -2,6 +2,7 @@ import ArgumentParser
 import BusinessTime
 import Foundation
 import Logging
+import MeridianDemo
 import MeridianServices
 import NATSServerLauncher
 import TicketRouting

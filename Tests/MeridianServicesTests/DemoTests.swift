@@ -1,6 +1,7 @@
 import BusinessTime
 import Foundation
 import Logging
+import MeridianDemo
 import MeridianServices
 import MeridianTesting
 import NATSServerLauncher

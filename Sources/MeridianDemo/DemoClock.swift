@@ -1,4 +1,5 @@
 public import BusinessTime
+public import MeridianServices
 import Synchronization
 
 /// The demo's clock: a `ScaledClock` that stands still at its start instant until `begin()`.

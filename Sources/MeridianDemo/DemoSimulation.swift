@@ -1,4 +1,5 @@
 public import BusinessTime
+import MeridianServices
 import Foundation
 public import Logging
 import NATS
