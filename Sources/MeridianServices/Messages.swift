@@ -5,7 +5,7 @@ public import TicketRouting
 /// A unit of routed work on `meridian.work.<region>.<tier>`: the whole ticket and why it is here.
 public struct WorkItem: Codable, Hashable, Sendable {
     /// The de-duplication id of this piece of work (`<ticket>:work:<tier>`, `<ticket>:handoff:<at>`, ...).
-    public var workID: String
+    public var workID: WorkID
     public var ticket: Ticket
     /// The region whose team gets the work.
     public var region: RegionID
@@ -18,7 +18,7 @@ public struct WorkItem: Codable, Hashable, Sendable {
     /// When the region opens, if the work waits for it.
     public var queuedUntil: Instant?
 
-    public init(workID: String, ticket: Ticket, region: RegionID, tier: Tier, reason: String, reasonText: String,
+    public init(workID: WorkID, ticket: Ticket, region: RegionID, tier: Tier, reason: String, reasonText: String,
                 firstResponseDue: Instant? = nil, resolutionDue: Instant? = nil, queuedUntil: Instant? = nil) {
         self.workID = workID
         self.ticket = ticket

@@ -314,7 +314,7 @@ struct Intake: Sendable {
         _ = try await tickets.put(id, ticketJSON)
         try await log.append(.created(ticket), id: "\(id):created")
         let work = WorkItem(
-            workID: "\(id):work:\(decision.tier.rawValue)", ticket: ticket, region: decision.region,
+            workID: .intake(ticket.id, decision.tier), ticket: ticket, region: decision.region,
             tier: decision.tier, reason: decision.reason.rawValue, reasonText: decision.reasonText,
             firstResponseDue: decision.firstResponseDue, resolutionDue: decision.resolutionDue,
             queuedUntil: decision.queuedUntil)
@@ -330,7 +330,7 @@ struct Intake: Sendable {
             throw NATSError(status: .error, text: "cannot encode work \(work.workID): \(error)")
         }
         try await log.jetStream.publish(
-            Subjects.work(work.region, work.tier), payload: payload, messageID: work.workID,
+            Subjects.work(work.region, work.tier), payload: payload, messageID: work.workID.rawValue,
             expectedStream: MeridianStreams.work)
     }
 
@@ -348,7 +348,7 @@ struct Intake: Sendable {
                 return
             }
             try await publish(WorkItem(
-                workID: "\(id):handoff:\(closing.unixSeconds)", ticket: ticket, region: to, tier: tier,
+                workID: .handoff(id, closing: closing), ticket: ticket, region: to, tier: tier,
                 reason: RoutingReason.handedOff.rawValue,
                 reasonText: "\(from) closed at \(closing); handed off to \(to)", queuedUntil: queuedUntil))
             var event = TicketEvent(ticket: id, kind: .handedOff, at: closing, region: home, toRegion: to, tier: tier,
@@ -372,7 +372,7 @@ struct Intake: Sendable {
             let decision = Router.escalate(from: from, home: ticket.region, to: tier, config: config,
                                            now: router.clock.now(), live: router.liveLoads())
             try await publish(WorkItem(
-                workID: "\(event.ticket.rawValue):escalation:\(sequence)", ticket: ticket, region: decision.region,
+                workID: .escalation(event.ticket, sequence: sequence), ticket: ticket, region: decision.region,
                 tier: decision.tier, reason: decision.reason.rawValue, reasonText: decision.reasonText))
             logger.info("escalated", metadata: ["ticket": "\(event.ticket)", "region": "\(decision.region)",
                                                 "tier": "\(decision.tier.rawValue)"])
