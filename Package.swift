@@ -41,6 +41,16 @@ let package = Package(
             name: "NATS",
             dependencies: ["CNATS", .product(name: "Logging", package: "swift-log")]
         ),
+        // `meridian bench nats|e2e`: the Swift client against raw cnats loops, and the whole system
+        // under load. Reaches the client's raw handles through `package` access.
+        .target(
+            name: "MeridianBenchmarks",
+            dependencies: [
+                "CNATS", "NATS", "BusinessTime", "TicketRouting", "MeridianServices",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Router, worker, clock keeper, tail: services over NATS and the pure core.
         .target(
             name: "MeridianServices",
@@ -71,7 +81,8 @@ let package = Package(
         .executableTarget(
             name: "meridian",
             dependencies: [
-                "BusinessTime", "TicketRouting", "NATS", "MeridianServices", "MeridianDemo", "NATSServerLauncher",
+                "BusinessTime", "TicketRouting", "NATS", "MeridianServices", "MeridianDemo", "MeridianBenchmarks",
+                "NATSServerLauncher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
