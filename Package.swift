@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "meridian",
             dependencies: [
-                "BusinessTime", "TicketRouting", "NATS", "MeridianServices", "MeridianDemo", "MeridianBenchmarks",
+                "BusinessTime", "TicketRouting", "MeridianServices", "MeridianDemo", "MeridianBenchmarks",
                 "NATSServerLauncher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,46 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MeridianServices
-import NATS
-import ServiceLifecycle
-import UnixSignals
 import TicketRouting
-
-/// `meridian router`: routes tickets; run any number of them, they share the work.
-struct RouterCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "router",
-        abstract: "Route tickets to regions and tiers by business hours, plan and live workers.",
-        discussion: """
-            Takes tickets on meridian.intake (request/reply) and from the intake stream
-            (meridian.intake.queue), publishes work on meridian.work.<region>.<tier>, hands
-            unanswered follow-the-sun tickets off at each region's closing, and turns
-            escalations into work for the next tier. SIGTERM or SIGINT stops it gracefully.
-            """)
-
-    @OptionGroup var configOptions: ConfigOptions
-    @OptionGroup var nats: NATSConnectionOptions
-    @OptionGroup var streamOptions: StreamOptions
-
-    @Option(help: ArgumentHelp("Node name in logs (env MERIDIAN_NODE; default router-<host>-<pid>).", valueName: "name"))
-    var node: String?
-
-    @Option(name: .customLong("heartbeat"), help: ArgumentHelp(
-        "Seconds between worker heartbeats; a worker missing 3 is gone.", valueName: "seconds"))
-    var heartbeatSeconds: Double = 1
-
-    func run() async throws {
-        let config = try configOptions.loadMeridianConfig()
-        var logger = nats.bootstrapLogging()
-        let name = node ?? NATSConnectionOptions.environment["MERIDIAN_NODE"] ?? defaultNodeName("router")
-        logger[metadataKey: "node"] = "\(name)"
-        let connection = try await nats.connect(name: name, logger: logger)
-        let router = RouterService(
-            connection: connection, config: config, clock: SystemClock(), streams: streamOptions.streams,
-            options: RouterOptions(heartbeatInterval: .milliseconds(Int64(heartbeatSeconds * 1000))), logger: logger)
-        try await runUntilSignalled(router, connection: connection, logger: logger)
-    }
-}
 
 /// `meridian worker --region R`: one node of a region's support team.
 struct WorkerCommand: AsyncParsableCommand {
@@ -95,35 +56,14 @@ struct WorkerCommand: AsyncParsableCommand {
         var logger = nats.bootstrapLogging()
         let name = node ?? NATSConnectionOptions.environment["MERIDIAN_NODE"] ?? defaultNodeName(region)
         logger[metadataKey: "node"] = "\(name)"
-        let connection = try await nats.connect(name: name, logger: logger)
+        let client = try await nats.connect(name: name, logger: logger)
         let worker = WorkerService(
-            connection: connection, config: config, clock: SystemClock(),
+            client: client, config: config, clock: SystemClock(),
             options: WorkerOptions(region: regionID, node: NodeID(name),
                                    heartbeatInterval: .milliseconds(Int64(heartbeatSeconds * 1000))),
             team: webhook.flatMap { URL(string: $0) }.map { WebhookChannel(url: $0) as any TeamChannel }
                 ?? StandardOutputChannel(),
             streams: streamOptions.streams, logger: logger)
-        try await runUntilSignalled(worker, connection: connection, logger: logger)
+        try await runUntilSignalled(worker, client: client, logger: logger)
     }
-}
-
-extension NodeID {
-    /// Whether `text` can be a NATS subject token: 1–64 letters, digits, `-` or `_`.
-    static func isValidToken(_ text: String) -> Bool {
-        !text.isEmpty && text.count <= 64 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
-    }
-}
-
-/// Runs a service until SIGTERM/SIGINT (graceful shutdown), then drains the connection.
-func runUntilSignalled(_ service: some Service, connection: NATSConnection, logger: Logger) async throws {
-    let group = ServiceGroup(
-        services: [service], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
-    do {
-        try await group.run()
-    } catch {
-        logger.error("stopped: \(error)")
-        try? await connection.drain(timeout: .seconds(5))
-        throw ExitCode(1)
-    }
-    try? await connection.drain(timeout: .seconds(5))
 }

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Logging
+import MeridianServices
+import ServiceLifecycle
+import TicketRouting
+import UnixSignals
+
+extension NodeID {
+    /// Whether `text` can be a NATS subject token: 1–64 letters, digits, `-` or `_`.
+    static func isValidToken(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 64 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+}
+
+/// Runs a service until SIGTERM/SIGINT (graceful shutdown), then drains the connection.
+func runUntilSignalled(_ service: some Service, client: MeridianClient, logger: Logger) async throws {
+    let group = ServiceGroup(
+        services: [service], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+    do {
+        try await group.run()
+    } catch {
+        logger.error("stopped: \(error)")
+        await client.drain(timeout: .seconds(5))
+        throw ExitCode(1)
+    }
+    await client.drain(timeout: .seconds(5))
+}
