@@ -30,9 +30,6 @@ public final class DemoClock: ServiceClock {
         if first { started.open() }
     }
 
-    /// Whether `begin()` was called.
-    public var hasBegun: Bool { running.withLock { $0 != nil } }
-
     public func now() -> Instant {
         running.withLock { $0?.now() } ?? start
     }

@@ -87,8 +87,6 @@ public struct NATSError: Error, Hashable, Sendable, CustomStringConvertible {
     // JetStream error codes this module tests for.
     static let jsStreamNotFound = 10059
     static let jsStreamNameExist = 10058
-    static let jsConsumerNotFound = 10014
-    static let jsConsumerNameExist = 10013
     static let jsWrongLastSequence = 10071
     static let jsNoMessageFound = 10037
 }
