@@ -273,7 +273,7 @@ public final class DemoSimulation: Service {
     /// Follows the event log from `sequence`: every stored event once (alerts that several nodes
     /// fire are stored once).
     private func tail(_ js: JetStream, from sequence: UInt64) async throws {
-        let replay = try await js.replay(stream: MeridianStreams.events, filter: "meridian.events.>",
+        let replay = try await js.replay(stream: MeridianStreams.events, filter: Subjects.allEvents,
                                          from: .sequence(sequence))
         for try await item in replay {
             guard case .message(let message) = item,

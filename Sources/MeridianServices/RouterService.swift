@@ -191,7 +191,7 @@ public final class RouterService: Service {
     private func followEvents(_ js: JetStream) async throws {
         while !Task.isCancelled {
             do {
-                let replay = try await js.replay(stream: MeridianStreams.events, filter: "meridian.events.>")
+                let replay = try await js.replay(stream: MeridianStreams.events, filter: Subjects.allEvents)
                 projection.withLock { $0 = SLAClockBook() }
                 for try await item in replay {
                     switch item {
@@ -299,7 +299,7 @@ struct Intake: Sendable {
     }
 
     private func store(_ ticket: Ticket) async throws(NATSError) -> IntakeReply {
-        let routedSubject = "meridian.events.\(ticket.region.rawValue).routed.\(ticket.id.rawValue)"
+        let routedSubject = Subjects.events(region: ticket.region, kind: .routed, ticket: ticket.id)
         if let earlier = try await log.last(on: routedSubject) {
             return .duplicate(ticket: ticket.id, region: earlier.toRegion ?? earlier.region,
                               tier: earlier.tier ?? .l1, reason: earlier.reason ?? "")
@@ -312,7 +312,7 @@ struct Intake: Sendable {
             throw NATSError(status: .error, text: "cannot encode ticket \(id): \(error)")
         }
         _ = try await tickets.put(id, ticketJSON)
-        try await log.append(.created(ticket), id: "\(id):created")
+        try await log.append(.created(ticket), id: MessageID.created(ticket.id))
         let work = WorkItem(
             workID: .intake(ticket.id, decision.tier), ticket: ticket, region: decision.region,
             tier: decision.tier, reason: decision.reason.rawValue, reasonText: decision.reasonText,
@@ -320,7 +320,7 @@ struct Intake: Sendable {
             queuedUntil: decision.queuedUntil)
         try await publish(work)
         // Last: the mark that the ticket is routed.
-        try await log.append(.routed(ticket, decision: decision, at: now), id: "\(id):routed")
+        try await log.append(.routed(ticket, decision: decision, at: now), id: MessageID.routed(ticket.id))
         return .routed(decision)
     }
 
@@ -330,7 +330,7 @@ struct Intake: Sendable {
             throw NATSError(status: .error, text: "cannot encode work \(work.workID): \(error)")
         }
         try await log.jetStream.publish(
-            Subjects.work(work.region, work.tier), payload: payload, messageID: work.workID.rawValue,
+            Subjects.work(work.region, work.tier), payload: payload, messageID: MessageID.work(work.workID),
             expectedStream: MeridianStreams.work)
     }
 
@@ -354,7 +354,7 @@ struct Intake: Sendable {
             var event = TicketEvent(ticket: id, kind: .handedOff, at: closing, region: home, toRegion: to, tier: tier,
                                     reason: RoutingReason.handedOff.rawValue)
             event.homeRegion = home
-            try await log.append(event, id: "\(id):handed_off:\(closing.unixSeconds)")
+            try await log.append(event, id: MessageID.handedOff(id, closing: closing))
             logger.info("handed off", metadata: ["ticket": "\(id)", "from": "\(from)", "to": "\(to)"])
         } catch {
             logger.error("handoff failed", metadata: ["ticket": "\(id)", "error": "\(error)"])

@@ -165,7 +165,7 @@ public final class WorkerService: Service {
                                    tier: work.tier, node: options.node)
         assigned.toRegion = work.region
         do {
-            try await log.append(assigned, id: work.workID.assignedMessageID)
+            try await log.append(assigned, id: MessageID.assigned(work.workID))
             try await team.deliver(Assignment(work: work, node: options.node, assignedAt: now,
                                               delivery: Int(message.metadata.deliveryCount)))
             try message.ack()

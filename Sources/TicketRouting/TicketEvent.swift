@@ -130,46 +130,20 @@ public struct TicketEvent: Codable, Hashable, Sendable {
     public var subjectKind: String { kind.rawValue }
 
     /// `meridian.events.<region>.<kind>.<ticket>`.
-    public var subject: String { "meridian.events.\(region.rawValue).\(kind.rawValue).\(ticket.rawValue)" }
+    public var subject: String { Subjects.events(region: region, kind: kind, ticket: ticket) }
 
-    /// The deterministic dedup id (`Nats-Msg-Id`).
-    ///
-    /// Alerts: `<ticket>:<clock>:<cycle>:<kind>` where kind is `breached` or `warning<permille>`
-    /// (e.g. `T-1:first_response:0:warning500`), so every node of a region firing the same
-    /// alert publishes the same id. Other events: `<ticket>:<kind>:<at unix seconds>` (plus
-    /// `:<tier>` for routed/escalated/assigned and `:auto` for automatic responses).
-    public var messageID: String {
-        if kind.isAlert {
-            let clockName = (clock ?? .resolution).rawValue
-            let c = cycle ?? 0
-            if kind == .warning {
-                let permille = Int(((threshold ?? 0) * 1000).rounded())
-                return "\(ticket.rawValue):\(clockName):\(c):warning\(permille)"
-            }
-            return "\(ticket.rawValue):\(clockName):\(c):breached"
-        }
-        var id = "\(ticket.rawValue):\(kind.rawValue):\(at.unixSeconds)"
-        if let tier, kind == .routed || kind == .escalated || kind == .assigned { id += ":\(tier.rawValue)" }
-        if kind == .responded, automatic == true { id += ":auto" }
-        if kind == .handedOff, let toRegion { id += ":\(toRegion.rawValue)" }
-        return id
-    }
+    /// The deterministic dedup id (`Nats-Msg-Id`); see `MessageID.event(_:)`.
+    public var messageID: String { MessageID.event(self) }
 
     // MARK: JSON
 
     /// Compact JSON with sorted keys (one JSON Lines record).
     public var jsonString: String {
-        String(decoding: (try? TicketEvent.encoder.encode(self)) ?? Data(), as: UTF8.self)
+        JSONCoding.string(self)
     }
 
     /// Decodes one event from JSON bytes.
     public static func decode(json bytes: some Collection<UInt8>) throws -> TicketEvent {
-        try JSONDecoder().decode(TicketEvent.self, from: Data(bytes))
+        try JSONCoding.decode(TicketEvent.self, from: bytes)
     }
-
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
 }

@@ -29,9 +29,6 @@ public enum WorkID: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { rawValue }
 
-    /// The message id of the `assigned` event a worker records for this work: `<work id>:assigned`.
-    public var assignedMessageID: String { rawValue + ":assigned" }
-
     /// Reads the wire form; nil for anything else (a bad ticket id, an unknown kind, a bad number).
     public init?(rawValue: String) {
         let parts = rawValue.split(separator: ":", omittingEmptySubsequences: false)

@@ -5,13 +5,6 @@ import ServiceLifecycle
 import TicketRouting
 import UnixSignals
 
-extension NodeID {
-    /// Whether `text` can be a NATS subject token: 1–64 letters, digits, `-` or `_`.
-    static func isValidToken(_ text: String) -> Bool {
-        !text.isEmpty && text.count <= 64 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
-    }
-}
-
 /// Runs a service until SIGTERM/SIGINT (graceful shutdown), then drains the connection.
 func runUntilSignalled(_ service: some Service, client: MeridianClient, logger: Logger) async throws {
     let group = ServiceGroup(

@@ -41,7 +41,7 @@ struct TailCommand: AsyncParsableCommand {
         if let since, DurationText.seconds(since) == nil {
             throw ValidationError("--since: \"\(since)\" is not a duration like 1h or 30m")
         }
-        if let region, !NodeID.isValidToken(region) { throw ValidationError("--region: \"\(region)\" is not a region id") }
+        if let region, !SubjectToken.isValid(region) { throw ValidationError("--region: \"\(region)\" is not a region id") }
     }
 
     func run() async throws {

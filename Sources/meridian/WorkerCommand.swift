@@ -40,7 +40,7 @@ struct WorkerCommand: AsyncParsableCommand {
                 throw ValidationError("--webhook: \"\(webhook)\" is not an http(s) URL")
             }
         }
-        if let node, NodeID.isValidToken(node) == false {
+        if let node, SubjectToken.isValid(node) == false {
             throw ValidationError("--node: \"\(node)\" must be letters, digits, - or _ (it is a NATS subject token)")
         }
         if !(heartbeatSeconds > 0) { throw ValidationError("--heartbeat: must be more than 0") }

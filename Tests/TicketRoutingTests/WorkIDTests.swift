@@ -15,7 +15,8 @@ struct WorkIDTests {
         for (id, wire) in ids {
             #expect(id.rawValue == wire)
             #expect(WorkID(rawValue: wire) == id)
-            #expect(id.assignedMessageID == wire + ":assigned")
+            #expect(MessageID.assigned(id) == wire + ":assigned")
+            #expect(MessageID.work(id) == wire)
             let json = try JSONEncoder().encode([id])
             #expect(String(decoding: json, as: UTF8.self) == "[\"\(wire)\"]")
             #expect(try JSONDecoder().decode([WorkID].self, from: json) == [id])

@@ -1,4 +1,5 @@
 import Foundation
+import TicketRouting
 
 #if canImport(Glibc)
 import Glibc
@@ -35,14 +36,10 @@ func readAllStandardInput() -> [UInt8] {
 
 /// JSON with sorted keys, pretty-printed.
 func prettyJSON(_ value: some Encodable) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
+    JSONCoding.prettyString(value)
 }
 
 /// JSON with sorted keys on one line.
 func compactJSON(_ value: some Encodable) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
+    JSONCoding.string(value)
 }
