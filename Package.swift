@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "TicketRouting", targets: ["TicketRouting"]),
         .library(name: "NATS", targets: ["NATS"]),
         .library(name: "MeridianServices", targets: ["MeridianServices"]),
+        .library(name: "NATSServerLauncher", targets: ["NATSServerLauncher"]),
         .library(name: "MeridianTesting", targets: ["MeridianTesting"]),
     ],
     dependencies: [
@@ -45,6 +46,16 @@ let package = Package(
             name: "NATS",
             dependencies: ["CNATS", .product(name: "Logging", package: "swift-log")]
         ),
+        // `meridian bench nats|e2e`: the Swift client against raw cnats loops, and the whole system
+        // under load. Reaches the client's raw handles through `package` access.
+        .target(
+            name: "MeridianBenchmarks",
+            dependencies: [
+                "CNATS", "NATS", "BusinessTime", "TicketRouting", "MeridianServices",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Router, worker, clock keeper, tail: services over NATS and the pure core.
         .target(
             name: "MeridianServices",
@@ -57,16 +68,29 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        // Test support shipped as a library: manual clock, nats-server launcher, fixtures.
+        // `meridian demo`: a simulated business week of the whole system (tickets, agents, summary).
+        .target(
+            name: "MeridianDemo",
+            dependencies: [
+                "BusinessTime", "TicketRouting", "NATS", "MeridianServices",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Real nats-server processes on loopback (binary lookup, ports, arguments, start/stop by pid,
+        // monitoring probes, clusters) for the demo, the benchmarks and the tests. Foundation only.
+        .target(name: "NATSServerLauncher"),
+        // Test doubles and fixtures: manual clock, loopback HTTP server, the CLI runner.
         .target(
             name: "MeridianTesting",
-            dependencies: ["NATS", "TicketRouting", "MeridianServices"]
+            dependencies: ["BusinessTime", "MeridianServices"]
         ),
         // The one executable.
         .executableTarget(
             name: "meridian",
             dependencies: [
-                "BusinessTime", "TicketRouting", "NATS", "MeridianServices", "MeridianTesting",
+                "BusinessTime", "TicketRouting", "MeridianServices", "MeridianDemo", "MeridianBenchmarks",
+                "NATSServerLauncher",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -76,19 +100,26 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BusinessTimeTests", dependencies: ["BusinessTime"]),
-        .testTarget(name: "TicketRoutingTests", dependencies: ["TicketRouting", "MeridianTesting"]),
-        .testTarget(name: "NATSTests", dependencies: ["NATS", "MeridianTesting"]),
+        .testTarget(name: "TicketRoutingTests", dependencies: ["TicketRouting"]),
+        .testTarget(name: "NATSTests", dependencies: ["NATS", "NATSServerLauncher"]),
         .testTarget(
             name: "MeridianServicesTests",
             dependencies: [
                 // The crash tests run the built `meridian` binary as processes.
-                "meridian", "MeridianServices", "MeridianTesting",
+                "meridian", "BusinessTime", "TicketRouting", "NATS", "MeridianServices", "MeridianDemo",
+                "MeridianTesting", "NATSServerLauncher",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Runs the built `meridian` binary the way a user would.
-        .testTarget(name: "MeridianCLITests", dependencies: ["meridian", "MeridianTesting"]),
+        .testTarget(
+            name: "MeridianCLITests",
+            dependencies: [
+                "meridian", "BusinessTime", "TicketRouting", "NATS", "MeridianServices", "MeridianTesting",
+                "NATSServerLauncher",
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

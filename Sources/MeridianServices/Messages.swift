@@ -4,8 +4,8 @@ public import TicketRouting
 
 /// A unit of routed work on `meridian.work.<region>.<tier>`: the whole ticket and why it is here.
 public struct WorkItem: Codable, Hashable, Sendable {
-    /// The de-duplication id of this piece of work (`<ticket>:work:<tier>`, `<ticket>:handoff:<at>`, ...).
-    public var workID: String
+    /// The de-duplication id of this piece of work (see `WorkID` for its forms).
+    public var workID: WorkID
     public var ticket: Ticket
     /// The region whose team gets the work.
     public var region: RegionID
@@ -18,7 +18,7 @@ public struct WorkItem: Codable, Hashable, Sendable {
     /// When the region opens, if the work waits for it.
     public var queuedUntil: Instant?
 
-    public init(workID: String, ticket: Ticket, region: RegionID, tier: Tier, reason: String, reasonText: String,
+    public init(workID: WorkID, ticket: Ticket, region: RegionID, tier: Tier, reason: String, reasonText: String,
                 firstResponseDue: Instant? = nil, resolutionDue: Instant? = nil, queuedUntil: Instant? = nil) {
         self.workID = workID
         self.ticket = ticket
@@ -142,25 +142,6 @@ public enum IntakeReply: Sendable, Hashable {
             let error = ["error": ["code": "unavailable", "field": "", "message": message]]
             return (try? JSONCoding.encoder.encode(error)).map(Array.init) ?? []
         }
-    }
-}
-
-/// Shared JSON coders: compact, sorted keys, no escaped slashes.
-public enum JSONCoding {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
-    /// Encodes a value as compact JSON bytes.
-    public static func encode(_ value: some Encodable) throws -> [UInt8] {
-        Array(try encoder.encode(value))
-    }
-
-    /// Decodes JSON bytes.
-    public static func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
-        try JSONDecoder().decode(type, from: Data(bytes))
     }
 }
 

@@ -8,7 +8,8 @@ public import TicketRouting
 /// Replay first (`receive` replays the log's events as they stream in, `caughtUp` says which
 /// alerts came due and are not in the log), then live events
 /// (`apply`) and the passing of time (`advance`). Thread-safe: one lock around the book, held
-/// for O(log n) work per call.
+/// for O(log n) work per event or timer; `openTickets(at:)` takes the statuses of every clock,
+/// O(n) under the lock, and sorts them after releasing it.
 public final class RegionClocks: Sendable {
     public let region: RegionID
     public let config: MeridianConfig

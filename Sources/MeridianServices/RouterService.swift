@@ -203,7 +203,7 @@ public final class RouterService: Service {
         while !Task.isCancelled {
             do {
                 let started = ContinuousClock.now
-                let replay = try await js.replay(stream: MeridianStreams.events, filter: "meridian.events.>")
+                let replay = try await js.replay(stream: MeridianStreams.events, filter: Subjects.allEvents)
                 projection.withLock { $0 = SLAClockBook() }
                 for try await item in replay {
                     switch item {
@@ -345,7 +345,7 @@ struct Intake: Sendable {
     }
 
     private func store(_ ticket: Ticket) async throws(NATSError) -> IntakeReply {
-        let routedSubject = "meridian.events.\(ticket.region.rawValue).routed.\(ticket.id.rawValue)"
+        let routedSubject = Subjects.events(region: ticket.region, kind: .routed, ticket: ticket.id)
         if let earlier = try await log.last(on: routedSubject) {
             return .duplicate(ticket: ticket.id, region: earlier.toRegion ?? earlier.region,
                               tier: earlier.tier ?? .l1, reason: earlier.reason ?? "")
@@ -358,15 +358,15 @@ struct Intake: Sendable {
             throw NATSError(status: .error, text: "cannot encode ticket \(id): \(error)")
         }
         _ = try await tickets.put(id, ticketJSON)
-        try await log.append(.created(ticket), id: "\(id):created")
+        try await log.append(.created(ticket), id: MessageID.created(ticket.id))
         let work = WorkItem(
-            workID: "\(id):work:\(decision.tier.rawValue)", ticket: ticket, region: decision.region,
+            workID: .intake(ticket.id, decision.tier), ticket: ticket, region: decision.region,
             tier: decision.tier, reason: decision.reason.rawValue, reasonText: decision.reasonText,
             firstResponseDue: decision.firstResponseDue, resolutionDue: decision.resolutionDue,
             queuedUntil: decision.queuedUntil)
         try await publish(work)
         // Last: the mark that the ticket is routed.
-        try await log.append(.routed(ticket, decision: decision, at: now), id: "\(id):routed")
+        try await log.append(.routed(ticket, decision: decision, at: now), id: MessageID.routed(ticket.id))
         return .routed(decision)
     }
 
@@ -376,7 +376,7 @@ struct Intake: Sendable {
             throw NATSError(status: .error, text: "cannot encode work \(work.workID): \(error)")
         }
         try await log.jetStream.publish(
-            Subjects.work(work.region, work.tier), payload: payload, messageID: work.workID,
+            Subjects.work(work.region, work.tier), payload: payload, messageID: MessageID.work(work.workID),
             expectedStream: MeridianStreams.work)
     }
 
@@ -395,13 +395,13 @@ struct Intake: Sendable {
                 return
             }
             try await publish(WorkItem(
-                workID: "\(id):handoff:\(closing.unixSeconds)", ticket: ticket, region: to, tier: tier,
+                workID: .handoff(id, closing: closing), ticket: ticket, region: to, tier: tier,
                 reason: reason.rawValue,
                 reasonText: text, queuedUntil: queuedUntil))
             var event = TicketEvent(ticket: id, kind: .handedOff, at: closing, region: home, toRegion: to, tier: tier,
                                     reason: reason.rawValue)
             event.homeRegion = home
-            try await log.append(event, id: "\(id):handed_off:\(closing.unixSeconds)")
+            try await log.append(event, id: MessageID.handedOff(id, closing: closing))
             router.metrics.handedOff(from: from, to: to)
             logger.info("handed off", metadata: ["ticket": "\(id)", "from": "\(from)", "to": "\(to)"])
         } catch {
@@ -420,7 +420,7 @@ struct Intake: Sendable {
             let now = router.clock.now()
             let decision = Router.escalate(from: from, home: ticket.region, to: tier, config: config,
                                            now: now, live: router.liveLoads())
-            let workID = "\(event.ticket.rawValue):escalation:\(sequence)"
+            let workID = WorkID.escalation(event.ticket, sequence: sequence)
             try await publish(WorkItem(
                 workID: workID, ticket: ticket, region: decision.region,
                 tier: decision.tier, reason: decision.reason.rawValue, reasonText: decision.reasonText,
@@ -433,7 +433,7 @@ struct Intake: Sendable {
                                         region: ticket.region, toRegion: decision.region, tier: decision.tier,
                                         reason: decision.reason.rawValue)
                 moved.homeRegion = ticket.region
-                try await log.append(moved, id: "\(workID):handed_off")
+                try await log.append(moved, id: MessageID.handedOff(workID))
             }
             logger.info("escalated", metadata: ["ticket": "\(event.ticket)", "region": "\(decision.region)",
                                                 "tier": "\(decision.tier.rawValue)"])

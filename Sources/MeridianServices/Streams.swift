@@ -49,10 +49,10 @@ public struct MeridianStreams: Sendable {
     /// Creates or updates the three streams and the tickets bucket.
     public func ensureStreams(_ js: JetStream) async throws(NATSError) {
         _ = try await js.createOrUpdateStream(StreamConfig(
-            name: Self.work, subjects: ["meridian.work.>"], retention: .workQueue, replicas: replicas,
+            name: Self.work, subjects: [Subjects.allWork], retention: .workQueue, replicas: replicas,
             duplicateWindow: duplicateWindow, description: "Meridian routed work, one subject per region and tier"))
         _ = try await js.createOrUpdateStream(StreamConfig(
-            name: Self.events, subjects: ["meridian.events.>"], retention: .limits, replicas: replicas,
+            name: Self.events, subjects: [Subjects.allEvents], retention: .limits, replicas: replicas,
             maxAge: eventMaxAge, duplicateWindow: duplicateWindow,
             description: "Meridian ticket lifecycle events and SLA alerts: the log clocks are rebuilt from"))
         _ = try await js.createOrUpdateStream(StreamConfig(

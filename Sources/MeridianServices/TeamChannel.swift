@@ -1,4 +1,5 @@
 import Foundation
+import TicketRouting
 import Synchronization
 
 /// Where a worker hands its assignments to the support team.

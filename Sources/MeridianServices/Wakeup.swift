@@ -27,7 +27,7 @@ final class Wakeup: Sendable {
 
     /// Returns after the next `signal()`, or at once if one came since the last wait;
     /// also returns when the task is cancelled.
-    func wait() async {
+    package func wait() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
@@ -66,7 +66,7 @@ extension ServiceClock {
 }
 
 /// A gate that opens once and stays open: any number of tasks wait for it.
-final class Gate: Sendable {
+package final class Gate: Sendable {
     private struct State {
         var open = false
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
@@ -75,10 +75,11 @@ final class Gate: Sendable {
 
     private let state = Mutex(State())
 
-    var isOpen: Bool { state.withLock { $0.open } }
+    /// Creates a closed gate.
+    package init() {}
 
     /// Opens the gate and lets every waiter through.
-    func open() {
+    package func open() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.open = true
             defer { state.waiters = [:] }
@@ -88,7 +89,7 @@ final class Gate: Sendable {
     }
 
     /// Returns once the gate is open, or when the task is cancelled.
-    func wait() async {
+    package func wait() async {
         let id = state.withLock { state -> Int in
             state.nextID += 1
             return state.nextID

@@ -1,4 +1,5 @@
 public import Foundation
+import TicketRouting
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -19,7 +20,7 @@ public struct WebhookChannel: TeamChannel {
         var request = URLRequest(url: url)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(assignment.work.workID, forHTTPHeaderField: "Meridian-Work-Id")
+        request.setValue(assignment.work.workID.rawValue, forHTTPHeaderField: "Meridian-Work-Id")
         request.httpBody = Data(try JSONCoding.encode(assignment))
         request.timeoutInterval = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         let (_, response) = try await URLSession.shared.data(for: request)

@@ -159,7 +159,7 @@ public final class WorkerService: Service {
                                    tier: work.tier, node: options.node)
         assigned.toRegion = work.region
         do {
-            try await log.append(assigned, id: "\(work.workID):assigned")
+            try await log.append(assigned, id: MessageID.assigned(work.workID))
             recordAssignment(of: message, region: work.region)
             try await team.deliver(Assignment(work: work, node: options.node, assignedAt: now,
                                               delivery: Int(message.metadata.deliveryCount)))

@@ -13,13 +13,20 @@ public final class LoopbackHTTPServer: Sendable {
     private let socket: Int32
     private let state: Mutex<(bodies: [[UInt8]], status: Int, stopped: Bool)>
 
+    /// A socket call that failed while starting the server.
+    public struct SocketError: Error, CustomStringConvertible {
+        /// The call and its errno.
+        public var description: String
+        init(_ description: String) { self.description = description }
+    }
+
     /// `http://127.0.0.1:<port>/hook`.
     public var url: String { "http://127.0.0.1:\(port)/hook" }
 
     /// Starts listening; `status` is the answer to every request until changed.
     public init(status: Int = 204) throws {
         let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw NATSServerError("socket: errno \(errno)") }
+        guard fd >= 0 else { throw LoopbackHTTPServer.SocketError("socket: errno \(errno)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -32,7 +39,7 @@ public final class LoopbackHTTPServer: Sendable {
         }
         guard bound else {
             close(fd)
-            throw NATSServerError("bind/listen on 127.0.0.1: errno \(errno)")
+            throw LoopbackHTTPServer.SocketError("bind/listen on 127.0.0.1: errno \(errno)")
         }
         socket = fd
         port = Int(UInt16(bigEndian: address.sin_port))

@@ -39,9 +39,9 @@ final class ConditionLock: @unchecked Sendable {
 /// Threads for blocking cnats calls (request, fetch, sync publish, ack-sync, JetStream API and
 /// key-value calls), so that they never occupy Swift's cooperative thread pool (two threads on a
 /// 2-core machine). Threads are created on demand up to `maxThreads` and then reused.
-final class BlockingPool: @unchecked Sendable {
+package final class BlockingPool: @unchecked Sendable {
     /// The process-wide pool used by every connection.
-    static let shared = BlockingPool(maxThreads: 256)
+    package static let shared = BlockingPool(maxThreads: 256)
 
     private let lock = ConditionLock()
     private var jobs: [@Sendable () -> Void] = []
@@ -83,9 +83,6 @@ final class BlockingPool: @unchecked Sendable {
             lock.withLock { threads -= 1 }
         }
     }
-
-    /// Threads started so far (for diagnostics).
-    var threadCount: Int { lock.withLock { threads } }
 
     private func workerLoop() {
         while true {
@@ -129,7 +126,7 @@ final class BlockingPool: @unchecked Sendable {
     }
 
     /// Runs a blocking `body` on a pool thread and suspends the caller until it returns.
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws(NATSError) -> T) async throws(NATSError) -> T {
+    package func run<T: Sendable>(_ body: @escaping @Sendable () throws(NATSError) -> T) async throws(NATSError) -> T {
         let result: Result<T, NATSError> = await withUnsafeContinuation { continuation in
             submit {
                 do throws(NATSError) {
@@ -143,7 +140,7 @@ final class BlockingPool: @unchecked Sendable {
     }
 
     /// Runs a blocking, non-failing `body` on a pool thread and suspends the caller until it returns.
-    func perform<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    package func perform<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withUnsafeContinuation { continuation in
             submit { continuation.resume(returning: body()) }
         }

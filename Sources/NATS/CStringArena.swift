@@ -6,23 +6,23 @@ import Darwin
 
 /// Keeps C copies of Swift strings (and arrays) alive while a cnats configuration struct that
 /// points at them is in use; frees them in `deinit`.
-final class CStringArena {
+package final class CStringArena {
     private var allocations: [UnsafeMutableRawPointer] = []
 
-    init() {}
+    package init() {}
 
     deinit { for p in allocations { free(p) } }
 
-    func dup(_ s: String) -> UnsafePointer<CChar> {
+    package func dup(_ s: String) -> UnsafePointer<CChar> {
         let p = strdup(s)!
         allocations.append(UnsafeMutableRawPointer(p))
         return UnsafePointer(p)
     }
 
-    func dup(_ s: String?) -> UnsafePointer<CChar>? { s.map { dup($0) } }
+    package func dup(_ s: String?) -> UnsafePointer<CChar>? { s.map { dup($0) } }
 
     /// A C array of C strings.
-    func array(_ strings: [String]) -> UnsafeMutablePointer<UnsafePointer<CChar>?>? {
+    package func array(_ strings: [String]) -> UnsafeMutablePointer<UnsafePointer<CChar>?>? {
         guard !strings.isEmpty else { return nil }
         let raw = malloc(MemoryLayout<UnsafePointer<CChar>?>.stride * strings.count)!
         allocations.append(raw)
@@ -32,7 +32,7 @@ final class CStringArena {
     }
 
     /// A C array of 64-bit integers.
-    func int64s(_ values: [Int64]) -> UnsafeMutablePointer<Int64>? {
+    package func int64s(_ values: [Int64]) -> UnsafeMutablePointer<Int64>? {
         guard !values.isEmpty else { return nil }
         let raw = malloc(MemoryLayout<Int64>.stride * values.count)!
         allocations.append(raw)

@@ -1,4 +1,4 @@
-import CNATS
+package import CNATS
 import Foundation
 
 /// Settings of a ``JetStream`` context.
@@ -197,7 +197,7 @@ public final class JetStream: Sendable {
     /// The JetStream API prefix, e.g. `$JS.API`.
     var apiPrefix: String { options.domain.map { "$JS.\($0).API" } ?? "$JS.API" }
 
-    static func makeContext(_ nc: OpaquePointer, _ options: JetStreamOptions, configure: (inout jsOptions) -> Void = { _ in }) throws(NATSError) -> OpaquePointer {
+    package static func makeContext(_ nc: OpaquePointer, _ options: JetStreamOptions, configure: (inout jsOptions) -> Void = { _ in }) throws(NATSError) -> OpaquePointer {
         let arena = CStringArena()
         var o = jsOptions()
         jsOptions_Init(&o)

@@ -165,7 +165,7 @@ private let reconnectDelayCallback: natsCustomReconnectDelayHandler = { _, attem
 /// threads; blocking calls run on a dedicated thread pool, never on Swift's cooperative pool.
 /// The C connection is closed and destroyed when the last reference goes away.
 public final class NATSConnection: Sendable {
-    nonisolated(unsafe) let nc: OpaquePointer
+    nonisolated(unsafe) package let nc: OpaquePointer
     let hub: ConnectionEventHub
     let options: NATSOptions
     /// The logger given to ``connect(_:logger:)``.

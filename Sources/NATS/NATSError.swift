@@ -1,4 +1,4 @@
-import CNATS
+package import CNATS
 
 /// A cnats status code (`natsStatus`), e.g. ``NATSStatus/timeout`` or ``NATSStatus/noResponders``.
 public struct NATSStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
@@ -87,8 +87,6 @@ public struct NATSError: Error, Hashable, Sendable, CustomStringConvertible {
     // JetStream error codes this module tests for.
     static let jsStreamNotFound = 10059
     static let jsStreamNameExist = 10058
-    static let jsConsumerNotFound = 10014
-    static let jsConsumerNameExist = 10013
     static let jsWrongLastSequence = 10071
     static let jsNoMessageFound = 10037
 }
@@ -96,7 +94,7 @@ public struct NATSError: Error, Hashable, Sendable, CustomStringConvertible {
 extension NATSError {
     /// Builds an error from a failed cnats call. Must run on the thread that made the call:
     /// cnats keeps the error text in thread-local storage.
-    static func fromLastError(_ s: natsStatus, jsCode: jsErrCode = jsErrCode(rawValue: 0), context: String? = nil) -> NATSError {
+    package static func fromLastError(_ s: natsStatus, jsCode: jsErrCode = jsErrCode(rawValue: 0), context: String? = nil) -> NATSError {
         var last = NATS_OK
         var text = ""
         if let p = nats_GetLastError(&last) { text = String(cString: p) }
@@ -109,12 +107,12 @@ extension NATSError {
 
 /// Throws a ``NATSError`` if `s` is not `NATS_OK`. Call on the thread that made the cnats call.
 @inline(__always)
-func check(_ s: natsStatus, _ context: @autoclosure () -> String? = nil) throws(NATSError) {
+package func check(_ s: natsStatus, _ context: @autoclosure () -> String? = nil) throws(NATSError) {
     if s != NATS_OK { throw NATSError.fromLastError(s, context: context()) }
 }
 
 /// Throws a ``NATSError`` with the JetStream code if `s` is not `NATS_OK`.
 @inline(__always)
-func check(_ s: natsStatus, _ code: jsErrCode, _ context: @autoclosure () -> String? = nil) throws(NATSError) {
+package func check(_ s: natsStatus, _ code: jsErrCode, _ context: @autoclosure () -> String? = nil) throws(NATSError) {
     if s != NATS_OK { throw NATSError.fromLastError(s, jsCode: code, context: context()) }
 }

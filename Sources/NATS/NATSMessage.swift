@@ -145,7 +145,7 @@ func createCMessage(subject: String, reply: String?, payload: UnsafeRawBufferPoi
 
 /// Runs `body` with the payload's bytes, without copying when they are contiguous.
 @inline(__always)
-func withPayloadBytes<P: Collection<UInt8>, R>(_ payload: P, _ body: (UnsafeRawBufferPointer) throws(NATSError) -> R) throws(NATSError) -> R {
+package func withPayloadBytes<P: Collection<UInt8>, R>(_ payload: P, _ body: (UnsafeRawBufferPointer) throws(NATSError) -> R) throws(NATSError) -> R {
     let direct: Result<R, NATSError>? = payload.withContiguousStorageIfAvailable { buffer in
         do throws(NATSError) { return .success(try body(UnsafeRawBufferPointer(buffer))) } catch { return .failure(error) }
     }

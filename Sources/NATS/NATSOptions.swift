@@ -90,9 +90,10 @@ public struct NATSOptions: Sendable {
     public var connectTimeout: Duration
     /// Reconnection policy once connected.
     public var reconnect: NATSReconnectPolicy
-    /// When the very first connect fails, keep retrying with the reconnect policy's delays:
-    /// ``NATSConnection/connect(_:logger:)`` then returns once a server answers (or throws when
-    /// `reconnect.maxAttempts` passes are exhausted; with `nil` it waits for good). Default false:
+    /// When the very first connect fails, keep retrying: ``NATSConnection/connect(_:logger:)``
+    /// then returns once a server answers (or throws after `reconnect.maxAttempts` attempts; with
+    /// `nil` it waits for good). cnats retries that first connect every 2 s (its reconnect wait),
+    /// not with the reconnect policy's delays, which apply only once connected. Default false:
     /// fail at once.
     public var retryOnFailedConnect: Bool
     /// Interval of client PINGs; a dead server is detected after `maxPingsOut` unanswered pings.

@@ -29,7 +29,7 @@ public struct TicketID: TypedIdentifier {
     public let rawValue: String
 
     /// The longest accepted id, in characters.
-    public static let maxLength = 64
+    public static let maxLength = SubjectToken.maxLength
 
     /// Validates `text`; nil unless it is 1–64 of `[A-Za-z0-9_-]`.
     /// - Complexity: O(text.count).
@@ -57,32 +57,6 @@ public struct TicketID: TypedIdentifier {
     /// Whether `text` is a valid ticket id.
     public static func isValid(_ text: some StringProtocol) -> Bool {
         SubjectToken.isValid(text)
-    }
-}
-
-/// The rule for every id that becomes a NATS subject token (ticket, region, node): 1–64 ASCII
-/// letters, digits, `-` and `_`. Anything else (a space, a dot, `*`, `>`) would change the
-/// subject, so it is refused, never sanitised.
-public enum SubjectToken {
-    /// The longest token, in characters.
-    public static let maxLength = 64
-
-    /// Whether `text` is a valid subject token.
-    /// - Complexity: O(min(text.count, 65)).
-    public static func isValid(_ text: some StringProtocol) -> Bool {
-        var count = 0
-        for byte in text.utf8 {
-            count += 1
-            guard count <= maxLength else { return false }
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
-                continue
-            default:
-                return false
-            }
-        }
-        return count > 0
     }
 }
 

@@ -191,7 +191,8 @@ public struct SLAClockBook: Sendable {
     }
 
     /// Removes the clock of `ticket` (e.g. resolved long ago); returns whether it existed.
-    /// - Complexity: O(1) amortised (the last clock moves into the freed slot).
+    /// - Complexity: O(n): the last clock moves into the freed slot in O(1), then the deadline
+    ///   heap drops the entries of the freed slot and is rebuilt.
     @discardableResult
     public mutating func remove(_ ticket: TicketID) -> Bool {
         guard let s = slots.removeValue(forKey: ticket) else { return false }

@@ -143,31 +143,10 @@ public struct TicketEvent: Codable, Hashable, Sendable {
     public var subjectKind: String { kind.rawValue }
 
     /// `meridian.events.<region>.<kind>.<ticket>`.
-    public var subject: String { "meridian.events.\(region.rawValue).\(kind.rawValue).\(ticket.rawValue)" }
+    public var subject: String { Subjects.events(region: region, kind: kind, ticket: ticket) }
 
-    /// The deterministic dedup id (`Nats-Msg-Id`).
-    ///
-    /// Alerts: `<ticket>:<clock>:<cycle>:<kind>` where kind is `breached` or `warning<permille>`
-    /// (e.g. `T-1:first_response:0:warning500`), so every node of a region firing the same
-    /// alert publishes the same id. Other events: `<ticket>:<kind>:<at unix seconds>` (plus
-    /// `:<tier>` for routed/escalated/assigned and `:auto` for automatic responses; a target
-    /// change is `<ticket>:target_changed:<at>:<clock>`).
-    public var messageID: String {
-        if kind.isAlert {
-            let clockName = (clock ?? .resolution).rawValue
-            let c = cycle ?? 0
-            if kind == .warning {
-                return "\(ticket.rawValue):\(clockName):\(c):warning\(warningPermille ?? 0)"
-            }
-            return "\(ticket.rawValue):\(clockName):\(c):breached"
-        }
-        var id = "\(ticket.rawValue):\(kind.rawValue):\(at.unixSeconds)"
-        if let tier, kind == .routed || kind == .escalated || kind == .assigned { id += ":\(tier.rawValue)" }
-        if kind == .responded, automatic == true { id += ":auto" }
-        if kind == .handedOff, let toRegion { id += ":\(toRegion.rawValue)" }
-        if kind == .targetChanged, let clock { id += ":\(clock.rawValue)" }
-        return id
-    }
+    /// The deterministic dedup id (`Nats-Msg-Id`); see `MessageID.event(_:)`.
+    public var messageID: String { MessageID.event(self) }
 
     /// A warning's `threshold` in per mille (1...999), nil when absent or outside (0, 1).
     public var warningPermille: Int? {
@@ -178,7 +157,7 @@ public struct TicketEvent: Codable, Hashable, Sendable {
 
     /// Compact JSON with sorted keys (one JSON Lines record).
     public var jsonString: String {
-        String(decoding: (try? TicketEvent.encoder.encode(self)) ?? Data(), as: UTF8.self)
+        JSONCoding.string(self)
     }
 
     /// Decodes one event from untrusted JSON bytes (at most `WireLimits.maxPayloadBytes`).
@@ -226,11 +205,7 @@ public struct TicketEvent: Codable, Hashable, Sendable {
         due = try r.instant(.due)
         overdueSeconds = try r.integer(Int64.self, .overdueSeconds, in: 0...WireLimits.maxSeconds)
         note = try r.text(.note, maxLength: Self.maxNoteLength)
+        warningAt = try r.instant(.warningAt)
+        previousDue = try r.instant(.previousDue)
     }
-
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
 }

@@ -72,10 +72,7 @@ public struct ValidationErrorReport: Error, Codable, Hashable, Sendable {
 
     /// Compact JSON with sorted keys, e.g. `{"error":{"code":"bad_id","field":"id","message":"..."},"errors":[...]}`.
     public var jsonString: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(self)) ?? Data("{\"error\":{}}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        JSONCoding.string(self, fallback: "{\"error\":{}}")
     }
 }
 
@@ -284,8 +281,6 @@ extension Ticket {
 
     /// The ticket as compact JSON with sorted keys.
     public var jsonString: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+        JSONCoding.string(self)
     }
 }

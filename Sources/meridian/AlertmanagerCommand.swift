@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import MeridianServices
-import NATS
 import TicketRouting
 
 /// `meridian alertmanager --url URL`: SLA alerts into Prometheus Alertmanager.
@@ -47,11 +46,11 @@ struct AlertmanagerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = nats.bootstrapLogging()
-        let connection = try await nats.connect(name: "meridian-alertmanager", logger: logger)
+        let client = try await nats.connect(name: "meridian-alertmanager", logger: logger)
         guard let base = URL(string: url) else { throw ExitCode(64) }
         let bridge = AlertmanagerBridge(
-            connection: connection, client: AlertmanagerClient(baseURL: base), warnings: warnings,
+            client: client, alertmanager: AlertmanagerClient(baseURL: base), warnings: warnings,
             refresh: .seconds(refresh), resolveTimeout: .seconds(resolveTimeout), logger: logger)
-        try await runUntilSignalled(bridge, connection: connection, logger: logger)
+        try await runUntilSignalled(bridge, client: client, logger: logger)
     }
 }

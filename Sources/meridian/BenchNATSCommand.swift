@@ -1,6 +1,6 @@
 import ArgumentParser
-import MeridianTesting
-import NATS
+import NATSServerLauncher
+import MeridianBenchmarks
 
 /// `meridian bench nats`: the Swift NATS client against cnats loops, in the same run.
 struct BenchNATS: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BusinessTime
+import Foundation
 import TicketRouting
 
 #if canImport(Glibc)
@@ -50,24 +51,31 @@ struct RegionOptions: ParsableArguments {
     }
 }
 
-/// Writes a line to standard error.
-func printError(_ line: String) {
-    writeLine(line, to: 2)
-}
-
-/// Writes one line to a file descriptor at once (unbuffered): standard output by default.
-func writeLine(_ line: String, to fd: Int32 = 1) {
-    var text = line + "\n"
-    text.withUTF8 { bytes in
-        var written = 0
-        while written < bytes.count {
-            let n = write(fd, bytes.baseAddress! + written, bytes.count - written)
-            if n > 0 { written += n } else if n < 0, errno == EINTR { continue } else { return }
+extension ConfigOptions {
+    /// The whole config (regions, plans, routing) for TicketRouting commands.
+    /// - Throws: `ExitCode(2)` after printing `error: <ConfigError>`.
+    func loadMeridianConfig() throws -> MeridianConfig {
+        do {
+            return try MeridianConfig.load(file: config)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
         }
     }
 }
 
-/// Whether standard input is a terminal (so no CSV is piped in).
-func standardInputIsTerminal() -> Bool {
-    isatty(0) != 0
+/// `--at ISO`: the instant to decide at (default: now).
+struct AtOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The instant to use as now (ISO-8601 with an offset); default: the current time.", valueName: "iso"))
+    var at: String?
+
+    /// The parsed instant, or the current time.
+    func instant() throws -> Instant {
+        guard let at else { return Instant(unixSeconds: Int64(Date().timeIntervalSince1970)) }
+        guard let instant = Instant(iso8601: at) else {
+            printError("error: --at \"\(at)\" is not an ISO-8601 date-time with an offset, e.g. 2026-11-27T17:50:00+01:00")
+            throw ExitCode(2)
+        }
+        return instant
+    }
 }

@@ -2,8 +2,9 @@ import ArgumentParser
 import BusinessTime
 import Foundation
 import Logging
+import MeridianDemo
 import MeridianServices
-import MeridianTesting
+import NATSServerLauncher
 import TicketRouting
 
 /// `meridian demo`: a simulated business week of the whole system, in about a minute and a half.

@@ -2,7 +2,6 @@ import ArgumentParser
 import Logging
 import MeridianServices
 import Metrics
-import NATS
 import Prometheus
 import ServiceLifecycle
 
@@ -30,10 +29,10 @@ struct MetricsOptions: ParsableArguments {
     }
 
     /// The HTTP endpoint as one more service, or none without `--metrics-listen`.
-    func services(metrics: MeridianMetrics, readiness: Readiness, connection: NATSConnection, logger: Logger,
+    func services(metrics: MeridianMetrics, readiness: Readiness, client: MeridianClient, logger: Logger,
                   sample: @escaping @Sendable () async -> Void) -> [any Service] {
         guard let listen, let address = try? ListenAddress(parsing: listen) else { return [] }
-        return [MetricsServer(address: address, metrics: metrics, readiness: readiness, connection: connection,
+        return [MetricsServer(address: address, metrics: metrics, readiness: readiness, client: client,
                               logger: logger, sample: sample)]
     }
 }

@@ -3,47 +3,6 @@ import BusinessTime
 import Foundation
 import TicketRouting
 
-extension ConfigOptions {
-    /// The whole config (regions, plans, routing) for TicketRouting commands.
-    /// - Throws: `ExitCode(2)` after printing `error: <ConfigError>`.
-    func loadMeridianConfig() throws -> MeridianConfig {
-        do {
-            return try MeridianConfig.load(file: config)
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
-    }
-}
-
-/// `--at ISO`: the instant to decide at (default: now).
-struct AtOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The instant to use as now (ISO-8601 with an offset); default: the current time.", valueName: "iso"))
-    var at: String?
-
-    /// The parsed instant, or the current time.
-    func instant() throws -> Instant {
-        guard let at else { return Instant(unixSeconds: Int64(Date().timeIntervalSince1970)) }
-        guard let instant = Instant(iso8601: at) else {
-            printError("error: --at \"\(at)\" is not an ISO-8601 date-time with an offset, e.g. 2026-11-27T17:50:00+01:00")
-            throw ExitCode(2)
-        }
-        return instant
-    }
-}
-
-/// Reads all of standard input.
-func readAllStandardInput() -> [UInt8] {
-    Array(FileHandle.standardInput.readDataToEndOfFile())
-}
-
-/// JSON with sorted keys, pretty-printed.
-func prettyJSON(_ value: some Encodable) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
-}
-
 /// `meridian route`: the routing decision for one ticket read on standard input.
 struct Route: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 import MeridianServices
-import NATS
 import TicketRouting
 
 /// How to reach NATS, from flags or the environment (`MERIDIAN_NATS_URL`, ...), shared by every
@@ -38,7 +37,7 @@ struct NATSConnectionOptions: ParsableArguments {
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    var auth: NATSAuth {
+    var auth: ClientOptions.Auth {
         let env = Self.environment
         if let path = credentials ?? env["MERIDIAN_NATS_CREDS"] { return .credentialsFile(path: path) }
         if let token = token ?? env["MERIDIAN_NATS_TOKEN"] { return .token(token) }
@@ -68,10 +67,9 @@ struct NATSConnectionOptions: ParsableArguments {
 
     /// Connects, reconnecting forever once connected.
     /// - Throws: `ExitCode(1)` after printing a clear error when no server answers.
-    func connect(name: String, logger: Logger) async throws -> NATSConnection {
+    func connect(name: String, logger: Logger) async throws -> MeridianClient {
         do {
-            return try await NATSConnection.connect(
-                NATSOptions(servers: servers, name: name, auth: auth), logger: logger)
+            return try await MeridianClient.connect(ClientOptions(servers: servers, name: name, auth: auth), logger: logger)
         } catch {
             printError("error: cannot connect to NATS at \(servers.joined(separator: ",")): \(error)")
             throw ExitCode(1)

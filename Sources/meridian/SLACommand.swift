@@ -104,9 +104,3 @@ struct SLAReplay: ParsableCommand {
         keys.map(\.stringValue).joined(separator: ".")
     }
 }
-
-func compactJSON(_ value: some Encodable) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
-}

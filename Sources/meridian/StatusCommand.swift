@@ -2,7 +2,6 @@ import ArgumentParser
 import BusinessTime
 import Foundation
 import MeridianServices
-import NATS
 import TicketRouting
 import UnixSignals
 
@@ -45,14 +44,14 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try configOptions.loadMeridianConfig()
         let logger = nats.bootstrapLogging()
-        let connection = try await nats.connect(name: "meridian-status", logger: logger)
+        let client = try await nats.connect(name: "meridian-status", logger: logger)
         let listen = Duration.milliseconds(Int64(heartbeatSeconds * 1500) + 250)
         let clearScreen = !json && isatty(1) == 1
         let show: @Sendable () async throws -> Void = {
             let status: DeploymentStatus
             do {
-                status = try await StatusProbe.gather(
-                    connection, config: config, listen: listen, now: SystemClock().now(),
+                status = try await client.status(
+                    config: config, listen: listen, now: SystemClock().now(),
                     onUnreadable: { printError("warning: skipped an unreadable heartbeat on \($0)") })
             } catch {
                 printError("error: cannot read the deployment's state from NATS: \(error)")
@@ -66,7 +65,7 @@ struct StatusCommand: AsyncParsableCommand {
         }
         guard let watch else {
             try await show()
-            await connection.close()
+            await client.close()
             return
         }
         // Redraws until SIGINT or SIGTERM, which end it with status 0 (never by the signal).
@@ -84,6 +83,6 @@ struct StatusCommand: AsyncParsableCommand {
             do { try await group.next() } catch is CancellationError {}
             group.cancelAll()
         }
-        await connection.close()
+        await client.close()
     }
 }

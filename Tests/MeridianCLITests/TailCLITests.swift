@@ -2,6 +2,7 @@ import BusinessTime
 import Foundation
 import MeridianServices
 import MeridianTesting
+import NATSServerLauncher
 import NATS
 import Testing
 import TicketRouting

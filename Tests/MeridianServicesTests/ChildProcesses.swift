@@ -1,5 +1,6 @@
 import Foundation
 import MeridianTesting
+import NATSServerLauncher
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 import BusinessTime
 import MeridianServices
 import MeridianTesting
+import NATSServerLauncher
 import NATS
 import Testing
 import TicketRouting

@@ -1,8 +1,10 @@
 import BusinessTime
 import Foundation
 import Logging
+import MeridianDemo
 import MeridianServices
 import MeridianTesting
+import NATSServerLauncher
 import Synchronization
 import Testing
 import TicketRouting

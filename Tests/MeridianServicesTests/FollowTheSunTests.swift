@@ -1,6 +1,7 @@
 import BusinessTime
 @testable import MeridianServices
 import MeridianTesting
+import NATSServerLauncher
 import NATS
 import Testing
 import TicketRouting
@@ -72,7 +73,7 @@ struct FollowTheSunTests {
         #expect(handoff.work.region == "apac")
         #expect(handoff.work.tier == .l1)
         #expect(handoff.work.reason == "handed_off")
-        #expect(handoff.work.workID == "F-1:handoff:\(amerClosing.unixSeconds)")
+        #expect(handoff.work.workID.rawValue == "F-1:handoff:\(amerClosing.unixSeconds)")
         #expect(handoff.work.queuedUntil == nil)
         #expect(handoff.node == "apac-1")
 

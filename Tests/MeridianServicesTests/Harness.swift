@@ -2,6 +2,7 @@ import BusinessTime
 import Logging
 import MeridianServices
 import MeridianTesting
+import NATSServerLauncher
 import NATS
 import ServiceLifecycle
 import Synchronization

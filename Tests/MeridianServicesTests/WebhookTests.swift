@@ -11,7 +11,7 @@ struct WebhookTests {
         let ticket = Ticket(
             id: "W-1", customer: "acme", plan: "enterprise", severity: .major, region: "emea",
             createdAt: Instant(iso8601: "2026-11-24T09:00:00Z")!, subject: "Export fails", details: "Stops at 90%.")
-        let work = WorkItem(workID: "W-1:work:l1", ticket: ticket, region: "emea", tier: .l1, reason: "home_open",
+        let work = WorkItem(workID: .intake("W-1", .l1), ticket: ticket, region: "emea", tier: .l1, reason: "home_open",
                             reasonText: "home region emea is open")
         return Assignment(work: work, node: "emea-1", assignedAt: Instant(iso8601: "2026-11-24T09:00:01Z")!, delivery: 1)
     }()

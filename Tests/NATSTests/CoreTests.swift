@@ -1,7 +1,7 @@
 // Core NATS through the Swift client, against a real nats-server per test.
 
 import Glibc
-import MeridianTesting
+import NATSServerLauncher
 import NATS
 import Testing
 

@@ -1,6 +1,6 @@
 // JetStream through the Swift client, against a real nats-server per test.
 
-import MeridianTesting
+import NATSServerLauncher
 import NATS
 import Testing
 

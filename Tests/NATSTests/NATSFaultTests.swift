@@ -2,7 +2,7 @@
 // same port and store, and a 3-node cluster losing a stream leader mid-run.
 // Every wait is bounded by a deadline; every server is this test's own, on loopback.
 
-import MeridianTesting
+import NATSServerLauncher
 import NATS
 import Synchronization
 import Testing

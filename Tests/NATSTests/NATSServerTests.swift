@@ -3,7 +3,7 @@
 
 import Foundation
 import Glibc
-import MeridianTesting
+import NATSServerLauncher
 import Testing
 
 /// Creates a stream over raw protocol and returns the JetStream API reply.

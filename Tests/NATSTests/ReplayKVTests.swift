@@ -1,6 +1,6 @@
 // Ordered replay, asynchronous publish and key-value, against a real nats-server per test.
 
-import MeridianTesting
+import NATSServerLauncher
 import NATS
 import Testing
 

@@ -1,7 +1,7 @@
 // TLS options against a nats-server with a self-signed certificate made by openssl.
 
 import Foundation
-import MeridianTesting
+import NATSServerLauncher
 import NATS
 import Testing
 

@@ -1,4 +1,5 @@
 public import BusinessTime
+public import MeridianServices
 import Synchronization
 
 /// The demo's clock: a `ScaledClock` that stands still at its start instant until `begin()`.
@@ -28,9 +29,6 @@ public final class DemoClock: ServiceClock {
         }
         if first { started.open() }
     }
-
-    /// Whether `begin()` was called.
-    public var hasBegun: Bool { running.withLock { $0 != nil } }
 
     public func now() -> Instant {
         running.withLock { $0?.now() } ?? start

@@ -1,4 +1,5 @@
 public import BusinessTime
+import MeridianServices
 import Foundation
 import Synchronization
 public import TicketRouting

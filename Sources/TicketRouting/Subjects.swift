@@ -1,5 +1,3 @@
-public import TicketRouting
-
 /// The NATS subjects of Meridian's external contract (shared/DESIGN.md).
 public enum Subjects {
     /// Ticket intake by request/reply: the reply is the routing decision or the error object.
@@ -19,6 +17,9 @@ public enum Subjects {
         "meridian.nodes.\(region.rawValue).\(node.rawValue)"
     }
 
+    /// Every piece of routed work (the work stream's subjects).
+    public static let allWork = "meridian.work.>"
+
     /// Every heartbeat.
     public static let allNodes = "meridian.nodes.>"
 
@@ -32,8 +33,36 @@ public enum Subjects {
         "meridian.events.\(region?.rawValue ?? "*").\(kind?.rawValue ?? "*").\(ticket?.rawValue ?? "*")"
     }
 
+    /// Every event of every region (the event log's subjects).
+    public static let allEvents = "meridian.events.>"
+
     /// Every event of a region's log: `meridian.events.<region>.>`.
     public static func regionEvents(_ region: RegionID) -> String {
         "meridian.events.\(region.rawValue).>"
+    }
+}
+
+/// The one rule for a NATS subject token made of an external value (ticket, region, node ids):
+/// 1–64 ASCII letters, digits, `-` or `_`. Anything else is rejected, never sanitised.
+public enum SubjectToken {
+    /// The longest accepted token, in characters.
+    public static let maxLength = 64
+
+    /// Whether `text` is a valid subject token.
+    /// - Complexity: O(min(text.utf8.count, maxLength + 1)).
+    public static func isValid(_ text: some StringProtocol) -> Bool {
+        var count = 0
+        for byte in text.utf8 {
+            count += 1
+            guard count <= maxLength else { return false }
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                continue
+            default:
+                return false
+            }
+        }
+        return count > 0
     }
 }

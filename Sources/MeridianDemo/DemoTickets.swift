@@ -1,4 +1,5 @@
 public import BusinessTime
+import MeridianServices
 import Foundation
 public import TicketRouting
 
@@ -175,8 +176,6 @@ public enum DemoTickets {
     }
 
     static func encode(_ fields: [String: String]) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(fields)).map(Array.init) ?? []
+        (try? JSONCoding.encode(fields)) ?? []
     }
 }

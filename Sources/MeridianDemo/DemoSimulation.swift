@@ -1,4 +1,5 @@
 public import BusinessTime
+import MeridianServices
 import Foundation
 public import Logging
 import NATS
@@ -272,7 +273,7 @@ public final class DemoSimulation: Service {
     /// Follows the event log from `sequence`: every stored event once (alerts that several nodes
     /// fire are stored once).
     private func tail(_ js: JetStream, from sequence: UInt64) async throws {
-        let replay = try await js.replay(stream: MeridianStreams.events, filter: "meridian.events.>",
+        let replay = try await js.replay(stream: MeridianStreams.events, filter: Subjects.allEvents,
                                          from: .sequence(sequence))
         for try await item in replay {
             guard case .message(let message) = item,
@@ -342,7 +343,7 @@ final class DemoAgents: Sendable {
     let logger: Logger
     private let inbox: AsyncStream<Assignment>
     private let continuation: AsyncStream<Assignment>.Continuation
-    private let seen = Mutex<Set<String>>([])
+    private let seen = Mutex<Set<WorkID>>([])
 
     init(config: MeridianConfig, clock: any ServiceClock, log: EventLog, seed: UInt64, tracker: DemoTracker,
          logger: Logger) {
@@ -379,8 +380,9 @@ final class DemoAgents: Sendable {
         let hours = work.tier == .oncall ? config.onCall[work.region] : config.calendars[work.region]
         guard let calendar = hours, let policy = config.plans[ticket.plan] else { return }
         // Escalation work ids carry a stream sequence: key those by ticket and tier instead.
-        let escalation = work.workID.contains(":escalation:")
-        var rng = DemoRandom(seed: seed, key: escalation ? "\(ticket.id):\(work.tier.rawValue)" : work.workID)
+        let key: String
+        if case .escalation = work.workID { key = "\(ticket.id):\(work.tier.rawValue)" } else { key = work.workID.rawValue }
+        var rng = DemoRandom(seed: seed, key: key)
         let begin = calendar.nextOpening(after: Self.workStart(assignment))
         let agent = "\(work.region)-agent-\(rng.int(1...6))"
         let home = ticket.region
@@ -446,8 +448,7 @@ final class DemoAgents: Sendable {
         var base: Instant
         switch work.reason {
         case RoutingReason.handedOff.rawValue:
-            let closing = work.workID.split(separator: ":").last.flatMap { Int64($0) }
-            base = closing.map { Instant(unixSeconds: $0) } ?? assignment.assignedAt
+            if case .handoff(_, let closing) = work.workID { base = closing } else { base = assignment.assignedAt }
         case RoutingReason.nextTierSameRegion.rawValue, RoutingReason.tierAbsentInRegion.rawValue,
              RoutingReason.tierAbsentEverywhere.rawValue:
             base = assignment.assignedAt

@@ -1,4 +1,5 @@
 import CNATS
+public import NATS
 import Synchronization
 
 /// The `meridian bench nats` benchmark: the Swift API against loops written directly against cnats,

@@ -1,0 +1,102 @@
+import ArgumentParser
+import BusinessTime
+import MeridianServices
+import TicketRouting
+
+/// `meridian ticket respond|wait|resume|escalate|resolve|reopen ID`: the team's actions.
+struct TicketCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ticket",
+        abstract: "Record a team action on a ticket: respond, wait, resume, escalate, resolve, reopen.",
+        discussion: """
+            Publishes the matching event to the ticket's home-region log, where the region's
+            workers update its SLA clocks:
+              respond   responded (a non-automatic reply stops the first-response clock)
+              wait      waiting_on_customer (pauses the clocks)
+              resume    customer_replied (resumes them)
+              escalate  escalated (work for the next tier; --tier to choose)
+              resolve   resolved
+              reopen    reopened (a new resolution cycle)
+            """)
+
+    enum Action: String, ExpressibleByArgument, CaseIterable {
+        case respond, wait, resume, escalate, resolve, reopen
+
+        var kind: TicketEvent.Kind {
+            switch self {
+            case .respond: .responded
+            case .wait: .waitingOnCustomer
+            case .resume: .customerReplied
+            case .escalate: .escalated
+            case .resolve: .resolved
+            case .reopen: .reopened
+            }
+        }
+    }
+
+    @OptionGroup var nats: NATSConnectionOptions
+
+    @Argument(help: "respond, wait, resume, escalate, resolve or reopen.")
+    var action: Action
+
+    @Argument(help: "The ticket id.")
+    var ticket: String
+
+    @Option(help: ArgumentHelp("A note for the log.", valueName: "text"))
+    var note: String?
+
+    @Flag(help: "respond: an automatic reply (does not stop the first-response clock).")
+    var automatic = false
+
+    @Option(help: ArgumentHelp("escalate: the tier, l2 or l3 (default: the next one).", valueName: "tier"))
+    var tier: String?
+
+    @Option(help: ArgumentHelp("When it happened (ISO-8601; default now).", valueName: "iso"))
+    var at: String?
+
+    @Option(help: ArgumentHelp("The ticket's home region (default: looked up).", valueName: "id"))
+    var region: String?
+
+    func validate() throws {
+        guard TicketID(ticket) != nil else {
+            throw ValidationError("\"\(ticket)\" is not a ticket id (1–64 letters, digits, - or _)")
+        }
+        if let tier, Tier(rawValue: tier)?.isLevel != true { throw ValidationError("--tier: \"\(tier)\" is not l1, l2 or l3") }
+        if let at, Instant(iso8601: at) == nil {
+            throw ValidationError("--at: \"\(at)\" is not an ISO-8601 date-time with an offset")
+        }
+        if automatic, action != .respond { throw ValidationError("--automatic goes with respond only") }
+        if tier != nil, action != .escalate { throw ValidationError("--tier goes with escalate only") }
+    }
+
+    func run() async throws {
+        let logger = nats.bootstrapLogging()
+        let client = try await nats.connect(name: "meridian-ticket", logger: logger)
+        let when = at.flatMap { Instant(iso8601: $0) } ?? SystemClock().now()
+        let result: TicketActionResult
+        do {
+            result = try await client.record(
+                action.kind, ticket: TicketID(ticket)!, at: when, region: region.map { RegionID($0) },
+                tier: tier.flatMap { Tier(rawValue: $0) },
+                automatic: action == .respond ? automatic : (action == .escalate ? false : nil), note: note)
+        } catch {
+            await client.close()
+            switch error {
+            case .unknownTicket:
+                printError("error: ticket \(ticket) is not known to Meridian (no routed ticket with that id); give --region to record it anyway")
+            case .unknownNextTier(_, let home):
+                printError("error: cannot tell ticket \(ticket)'s next tier (no worker of \(home) answered, or it is at l3); give --tier")
+            case .notRecorded(let event, let cause):
+                printError("error: could not record \(event.kind.rawValue) for \(ticket): \(cause)")
+            }
+            throw ExitCode(1)
+        }
+        switch result {
+        case .recorded(let event):
+            print("recorded \(event.kind.rawValue) for \(ticket) in \(event.region) at \(when.iso8601)")
+        case .alreadyRecorded(let event):
+            print("already recorded: \(event.kind.rawValue) for \(ticket) at \(when.iso8601)")
+        }
+        await client.close()
+    }
+}
