@@ -80,10 +80,11 @@ let package = Package(
         // Real nats-server processes on loopback (binary lookup, ports, arguments, start/stop by pid,
         // monitoring probes, clusters) for the demo, the benchmarks and the tests. Foundation only.
         .target(name: "NATSServerLauncher"),
-        // Test doubles and fixtures: manual clock, loopback HTTP server, the CLI runner.
+        // Test doubles and fixtures: manual clock, loopback HTTP server, the CLI runner, a real
+        // Alertmanager and promtool for the operations tests.
         .target(
             name: "MeridianTesting",
-            dependencies: ["BusinessTime", "MeridianServices"]
+            dependencies: ["BusinessTime", "MeridianServices", "NATSServerLauncher"]
         ),
         // The one executable.
         .executableTarget(

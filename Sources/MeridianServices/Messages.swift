@@ -159,7 +159,12 @@ extension WorkItem {
     /// - Throws: `WireError` naming the first field that failed (e.g. `ticket.region`).
     public init(from decoder: any Decoder) throws {
         let r = try WireReader(decoder, keyedBy: CodingKeys.self)
-        workID = try r.required(r.text(.workID, maxLength: Self.maxIDLength), .workID)
+        let workText = try r.required(r.text(.workID, maxLength: Self.maxIDLength), .workID)
+        guard let id = WorkID(rawValue: workText) else {
+            throw WireError(code: .badToken, field: r.field(.workID),
+                            message: "not a work id (<ticket>:work:<tier>, <ticket>:handoff:<at>, <ticket>:escalation:<seq>)")
+        }
+        workID = id
         ticket = try r.required(r.nested(Ticket.self, .ticket), .ticket)
         region = try r.required(r.token(RegionID.self, .region), .region)
         tier = try r.required(r.choice(Tier.self, .tier), .tier)
@@ -174,12 +179,9 @@ extension WorkItem {
 extension Heartbeat.State: CaseIterable {}
 
 extension Heartbeat {
-    enum CodingKeys: String, CodingKey {
-        case node, region, state, backlog, clocks
-    }
-
     /// Decodes and checks every field: `node` and `region` are subject tokens, `state` is `up` or
-    /// `down`, `backlog` and `clocks` are whole numbers in 0...`WireLimits.maxCount`.
+    /// `down`, the counts are whole numbers in 0...`WireLimits.maxCount`, `handled_elsewhere` has
+    /// subject-token keys.
     /// - Throws: `WireError` naming the first field that failed.
     public init(from decoder: any Decoder) throws {
         let r = try WireReader(decoder, keyedBy: CodingKeys.self)
@@ -188,5 +190,17 @@ extension Heartbeat {
         state = try r.required(r.choice(State.self, .state), .state)
         backlog = try r.required(r.integer(Int.self, .backlog, in: 0...WireLimits.maxCount), .backlog)
         clocks = try r.required(r.integer(Int.self, .clocks, in: 0...WireLimits.maxCount), .clocks)
+        atRisk = try r.integer(Int.self, .atRisk, in: 0...WireLimits.maxCount)
+        breachesToday = try r.integer(Int.self, .breachesToday, in: 0...WireLimits.maxCount)
+        caughtUp = try r.bool(.caughtUp)
+        if let elsewhere = try r.nested([String: Int].self, .handledElsewhere) {
+            guard elsewhere.count <= 1_000,
+                  elsewhere.allSatisfy({ SubjectToken.isValid($0.key) && (0...WireLimits.maxCount).contains($0.value) })
+            else {
+                throw WireError(code: .outOfRange, field: r.field(.handledElsewhere),
+                                message: "must map region ids to counts in 0...\(WireLimits.maxCount)")
+            }
+            handledElsewhere = elsewhere
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+public import NATSServerLauncher
 
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,4 @@
+import NATSServerLauncher
 import BusinessTime
 import Foundation
 import MeridianServices

@@ -1,3 +1,4 @@
+import NATSServerLauncher
 import BusinessTime
 @testable import MeridianServices
 import MeridianTesting
@@ -104,8 +105,8 @@ struct OnCallServiceTests {
         try await waitUntil("the router's projection is past the response") { router.handling(of: "S-3") != nil }
 
         h.clock.advance(to: Self.t("2026-11-29T23:00:00Z"))
-        try await waitUntil("apac's on-call got S-1") { h.delivered.contains { $0.work.workID.hasPrefix("S-1:handoff") } }
-        let moved = try #require(h.delivered.first { $0.work.workID.hasPrefix("S-1:handoff") }).work
+        try await waitUntil("apac's on-call got S-1") { h.delivered.contains { $0.work.workID.isHandoff(of: "S-1") } }
+        let moved = try #require(h.delivered.first { $0.work.workID.isHandoff(of: "S-1") }).work
         #expect(moved.ticket.id == "S-1")
         #expect(moved.region == "apac")
         #expect(moved.tier == .oncall)
@@ -209,5 +210,12 @@ struct OnCallServiceTests {
         // The router's own view agrees, so a later handoff or escalation starts from emea.
         try await waitUntil("router projection") { router.handling(of: "X-1")?.region == "emea" }
         await h.stop()
+    }
+}
+
+extension WorkID {
+    /// Whether this is a closing-time handoff of `ticket`.
+    fileprivate func isHandoff(of ticket: TicketID) -> Bool {
+        if case .handoff(ticket, _) = self { true } else { false }
     }
 }
