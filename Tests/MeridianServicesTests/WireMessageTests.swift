@@ -112,8 +112,9 @@ struct WireMessageTests {
             ticket: "T-1", kind: .warning, at: Instant(iso8601: "2026-11-30T10:00:00Z")!, region: "emea",
             plan: "enterprise", severity: .major, clock: .firstResponse, cycle: 0, threshold: 0.755,
             due: Instant(iso8601: "2026-11-30T10:00:00Z")!)
-        #expect(AlertTail.line(event).hasSuffix(" at 76%"))
+        event.warningAt = Instant(iso8601: "2026-11-30T09:45:00Z")!
+        #expect(AlertTail.line(event) == "2026-11-30T10:00:00Z WARNING  emea T-1 enterprise/major first_response 76% at 2026-11-30T09:45:00Z due 2026-11-30T10:00:00Z left 0s")
         event.threshold = 1e300
-        #expect(AlertTail.line(event) == "2026-11-30T10:00:00Z WARNING  emea T-1 enterprise/major first_response due 2026-11-30T10:00:00Z")
+        #expect(AlertTail.line(event) == "2026-11-30T10:00:00Z WARNING  emea T-1 enterprise/major first_response due 2026-11-30T10:00:00Z left 0s")
     }
 }
