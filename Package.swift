@@ -11,12 +11,15 @@ let package = Package(
         .library(name: "NATS", targets: ["NATS"]),
         .library(name: "MeridianServices", targets: ["MeridianServices"]),
         .library(name: "MeridianTesting", targets: ["MeridianTesting"]),
+        .library(name: "NKeys", targets: ["NKeys"]),
+        .library(name: "MeridianAuth", targets: ["MeridianAuth"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Pure: calendars, holidays, iCal import, business-time arithmetic.
@@ -54,11 +57,15 @@ let package = Package(
             name: "MeridianTesting",
             dependencies: ["NATS", "TicketRouting", "MeridianServices"]
         ),
+        // Pure: NKeys (Ed25519 seeds and public keys in the NATS text encoding) and NATS JWTs.
+        .target(name: "NKeys", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Identities, their least-privilege grants and the nats-server authorization they generate.
+        .target(name: "MeridianAuth", dependencies: ["NKeys", "TicketRouting", "MeridianServices"]),
         // The one executable.
         .executableTarget(
             name: "meridian",
             dependencies: [
-                "BusinessTime", "TicketRouting", "NATS", "MeridianServices", "MeridianTesting",
+                "BusinessTime", "TicketRouting", "NATS", "MeridianServices", "MeridianTesting", "MeridianAuth", "NKeys",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -68,6 +75,8 @@ let package = Package(
         .testTarget(name: "BusinessTimeTests", dependencies: ["BusinessTime"]),
         .testTarget(name: "TicketRoutingTests", dependencies: ["TicketRouting", "MeridianTesting"]),
         .testTarget(name: "NATSTests", dependencies: ["NATS", "MeridianTesting"]),
+        .testTarget(name: "NKeysTests", dependencies: ["NKeys"]),
+        .testTarget(name: "MeridianAuthTests", dependencies: ["MeridianAuth", "NKeys", "NATS", "MeridianTesting", "meridian"]),
         .testTarget(
             name: "MeridianServicesTests",
             dependencies: [

@@ -76,6 +76,7 @@ public final class RouterService: Service {
     public func run() async throws {
         let js = try connection.jetStream()
         let streams = self.streams
+        try await streams.requireSetUp(MeridianStreams.routerParts(), in: js)
         try await startUpStep("creating the streams", logger: logger) { () throws(NATSError) in
             try await streams.ensureStreams(js)
         }

@@ -69,6 +69,7 @@ public final class WorkerService: Service {
         }
         let js = try connection.jetStream()
         let streams = self.streams, region = self.region
+        try await streams.requireSetUp(MeridianStreams.workerParts(region, config: config), in: js)
         try await startUpStep("creating the streams", logger: logger) { () throws(NATSError) in
             try await streams.ensureStreams(js)
         }

@@ -218,6 +218,12 @@ public final class NATSConnection: Sendable {
         case .userPassword(let user, let password): try check(natsOptions_SetUserInfo(opts, user, password))
         case .token(let token): try check(natsOptions_SetToken(opts, token))
         case .credentialsFile(let path): try check(natsOptions_SetUserCredentialsFromFiles(opts, path, nil), "loading credentials \(path)")
+        case .nkey(let publicKey, let seedFile):
+            // cnats reads the seed from the file to sign each connect's nonce, and wipes it after.
+            try check(natsOptions_SetNKeyFromSeed(opts, publicKey, seedFile), "loading NKey seed \(seedFile)")
+        }
+        if let prefix = options.inboxPrefix {
+            try check(natsOptions_SetCustomInboxPrefix(opts, prefix), "setting inbox prefix \(prefix)")
         }
         if let tls = options.tls {
             try check(natsOptions_SetSecure(opts, true), "enabling TLS")

@@ -17,6 +17,8 @@ struct Meridian: AsyncParsableCommand {
             TicketCommand.self,
             InboxCommand.self,
             SubmitCommand.self,
+            AuthCommand.self,
+            SetupCommand.self,
             Demo.self,
         ]
     )

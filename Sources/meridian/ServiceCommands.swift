@@ -37,7 +37,7 @@ struct RouterCommand: AsyncParsableCommand {
         logger[metadataKey: "node"] = "\(name)"
         let connection = try await nats.connect(name: name, logger: logger)
         let router = RouterService(
-            connection: connection, config: config, clock: SystemClock(), streams: streamOptions.streams,
+            connection: connection, config: config, clock: SystemClock(), streams: streamOptions.streams(for: nats),
             options: RouterOptions(heartbeatInterval: .milliseconds(Int64(heartbeatSeconds * 1000))), logger: logger)
         try await runUntilSignalled(router, connection: connection, logger: logger)
     }
@@ -102,7 +102,7 @@ struct WorkerCommand: AsyncParsableCommand {
                                    heartbeatInterval: .milliseconds(Int64(heartbeatSeconds * 1000))),
             team: webhook.flatMap { URL(string: $0) }.map { WebhookChannel(url: $0) as any TeamChannel }
                 ?? StandardOutputChannel(),
-            streams: streamOptions.streams, logger: logger)
+            streams: streamOptions.streams(for: nats), logger: logger)
         try await runUntilSignalled(worker, connection: connection, logger: logger)
     }
 }
