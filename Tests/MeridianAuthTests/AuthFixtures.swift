@@ -42,10 +42,11 @@ enum AuthFixtures {
         return stat(path, &info) == 0 ? info.st_mode & 0o777 : 0
     }
 
-    /// A nats-server main config that includes `auth.conf` from `keys`, as Deploy/ does.
+    /// A nats-server main config that includes `auth.conf` from `keys`, as Deploy/ does
+    /// (JetStream and its store come from the launcher's flags, or from `extra`).
     static func mainConfig(keys: String, extra: String = "") throws -> String {
         let path = keys + "/server-\(UUID().uuidString).conf"
-        try "include auth.conf\njetstream: { store_dir: \"\(keys)/js\" }\n\(extra)".write(
+        try "include auth.conf\n\(extra)\n".write(
             toFile: path, atomically: true, encoding: .utf8)
         return path
     }

@@ -41,7 +41,7 @@ struct AuthInitTests {
             #expect(conf.contains("# \(name)\n      { nkey: \(key.publicKey),"))
             #expect(!conf.contains(key.seed))
         }
-        let (status, output) = try AuthFixtures.natsServerTest(try AuthFixtures.mainConfig(keys: dir))
+        let (status, output) = try AuthFixtures.natsServerTest(try AuthFixtures.mainConfig(keys: dir, extra: "jetstream: { store_dir: \"\(dir)/js\" }"))
         #expect(status == 0, "\(output)\n\(conf)")
         #expect(output.contains("is valid"), "\(output)")
     }
@@ -58,7 +58,7 @@ struct AuthInitTests {
         #expect(try String(contentsOfFile: dir + "/router.nk", encoding: .utf8) == before)
         let conf = try String(contentsOfFile: dir + "/auth.conf", encoding: .utf8)
         #expect(conf.contains("\"$JS.API.CONSUMER.MSG.NEXT.MERIDIAN_WORK.work-amer-l1\""))
-        #expect(try AuthFixtures.natsServerTest(try AuthFixtures.mainConfig(keys: dir)).0 == 0)
+        #expect(try AuthFixtures.natsServerTest(try AuthFixtures.mainConfig(keys: dir, extra: "jetstream: { store_dir: \"\(dir)/js\" }")).0 == 0)
     }
 
     @Test("refuses a directory open to others, a foreign auth.conf, a readable or foreign key file")
