@@ -19,9 +19,13 @@ public struct Permissions: Hashable, Sendable {
 /// JetStream is reached through subjects too, so the same allow lists decide who may manage
 /// streams (`$JS.API.STREAM.CREATE.<stream>` …), who may fetch from a durable consumer
 /// (`$JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>`), who may acknowledge its messages
-/// (`$JS.ACK.<stream>.<consumer>.>`) and who may open a read-only replay of the event log (an
-/// ephemeral consumer, `$JS.API.CONSUMER.CREATE.<stream>.<name>.<filter>`: the filter is part of
-/// the subject, so a grant can pin it to one region's events).
+/// (`$JS.ACK.<stream>.<consumer>.>`) and who may open a read-only replay of the event log.
+///
+/// A replay is an ephemeral ordered consumer, which cnats 3.4 creates on
+/// `$JS.API.CONSUMER.CREATE.<stream>` with the filter in the request body: the grant cannot pin
+/// the filter to one region, so workers and the monitor can *read* every region's events (they
+/// cannot change any: that endpoint refuses a durable name, and the server refuses a delivery
+/// subject inside the stream). Docs/SECURITY.md says so.
 ///
 /// Docs/SECURITY.md has the table of what each identity may do and why.
 public enum Grants {
@@ -50,7 +54,7 @@ public enum Grants {
                     "\(api).CONSUMER.INFO.\(events).\(MeridianStreams.escalationConsumer)",
                     next(intake, MeridianStreams.intakeConsumer), ack(intake, MeridianStreams.intakeConsumer),
                     next(events, MeridianStreams.escalationConsumer), ack(events, MeridianStreams.escalationConsumer),
-                    replay(events, filter: "meridian.events.>"),
+                    replay(events), "\(api).CONSUMER.INFO.\(events).*",
                     "\(api).STREAM.MSG.GET.\(events)",                 // the last `routed` of a ticket (duplicates)
                 ] + ticketsReadWrite + [
                     "meridian.work.>", "meridian.events.>", Subjects.intakeRejected,
@@ -64,7 +68,7 @@ public enum Grants {
                 publish: [streamInfo(work), streamInfo(events)]
                     + consumers.flatMap { ["\(api).CONSUMER.INFO.\(work).\($0)", next(work, $0), ack(work, $0)] }
                     + [
-                        replay(events, filter: Subjects.regionEvents(region)),
+                        replay(events), "\(api).CONSUMER.INFO.\(events).*",
                         Subjects.regionEvents(region),                  // alerts, escalations, assignments
                         // Work handed off to this region is assigned in the ticket's home log (that
                         // is where its clocks are); an `assigned` moves no clock.
@@ -86,9 +90,7 @@ public enum Grants {
             return Permissions(
                 publish: [
                     streamInfo(events), "\(api).INFO",
-                    replay(events, filter: Subjects.events(kind: .warning)),
-                    replay(events, filter: Subjects.events(kind: .breached)),
-                    replay(events, filter: Subjects.events(region: nil, kind: nil)),
+                    replay(events), "\(api).CONSUMER.INFO.\(events).*",
                     "meridian.inbox.*",
                 ],
                 subscribe: [Subjects.allNodes, Subjects.intakeRejected, inbox],
@@ -105,8 +107,8 @@ public enum Grants {
     private static func streamInfo(_ stream: String) -> String { "\(api).STREAM.INFO.\(stream)" }
     private static func next(_ stream: String, _ consumer: String) -> String { "\(api).CONSUMER.MSG.NEXT.\(stream).\(consumer)" }
     private static func ack(_ stream: String, _ consumer: String) -> String { "$JS.ACK.\(stream).\(consumer).>" }
-    /// An ephemeral, read-only consumer of `stream` whose filter is exactly `filter` (any name).
-    private static func replay(_ stream: String, filter: String) -> String { "\(api).CONSUMER.CREATE.\(stream).*.\(filter)" }
+    /// An ephemeral, read-only ordered consumer of `stream` (never a durable one) and its info.
+    private static func replay(_ stream: String) -> String { "\(api).CONSUMER.CREATE.\(stream)" }
 
     private static let ticketsRead = [
         "\(api).DIRECT.GET.\(kvStream).$KV.\(MeridianStreams.ticketsBucket).*",

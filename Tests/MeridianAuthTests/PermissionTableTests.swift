@@ -78,12 +78,13 @@ struct PermissionTableTests {
         (.publish("$JS.API.CONSUMER.MSG.NEXT.MERIDIAN_INTAKE.router-intake"), [admin, router]),
         (.publish("$JS.ACK.MERIDIAN_INTAKE.router-intake.1.2.2.1700000000000000000.0"), [router]),
         (.publish("$JS.API.CONSUMER.MSG.NEXT.MERIDIAN_EVENTS.router-escalations"), [admin, router]),
-        // Read-only replays of the event log (ephemeral consumers; the filter is in the subject).
-        (.publish("$JS.API.CONSUMER.CREATE.MERIDIAN_EVENTS.r1.meridian.events.emea.>"), [admin, router, workerEMEA]),
-        (.publish("$JS.API.CONSUMER.CREATE.MERIDIAN_EVENTS.r1.meridian.events.apac.>"), [admin, router, workerAPAC]),
-        (.publish("$JS.API.CONSUMER.CREATE.MERIDIAN_EVENTS.r1.meridian.events.>"), [admin, router]),
-        (.publish("$JS.API.CONSUMER.CREATE.MERIDIAN_EVENTS.r1.meridian.events.*.breached.*"), [admin, router, monitor]),
-        (.publish("$JS.API.CONSUMER.CREATE.MERIDIAN_EVENTS"), [admin]),
+        // Read-only replays of the event log: ephemeral consumers only (named or durable ones: admin).
+        (.publish("$JS.API.CONSUMER.CREATE.MERIDIAN_EVENTS"), [admin, router, workerEMEA, workerAPAC, monitor]),
+        (.publish("$JS.API.CONSUMER.INFO.MERIDIAN_EVENTS.r1"), [admin, router, workerEMEA, workerAPAC, monitor]),
+        (.publish("$JS.API.CONSUMER.CREATE.MERIDIAN_EVENTS.r1.meridian.events.emea.>"), [admin]),
+        (.publish("$JS.API.CONSUMER.CREATE.MERIDIAN_EVENTS.router-escalations.meridian.events.*.escalated.*"), [admin]),
+        (.publish("$JS.API.CONSUMER.DURABLE.CREATE.MERIDIAN_EVENTS.router-escalations"), [admin]),
+        (.publish("$JS.API.CONSUMER.CREATE.MERIDIAN_INTAKE"), [admin]),
     ]
 
     @Test("every identity × every subject class: allowed exactly where the table says, denied elsewhere")
