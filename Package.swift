@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "TicketRoutingTests", dependencies: ["TicketRouting", "MeridianTesting"]),
         .testTarget(name: "NATSTests", dependencies: ["NATS", "MeridianTesting"]),
         .testTarget(name: "NKeysTests", dependencies: ["NKeys"]),
-        .testTarget(name: "MeridianAuthTests", dependencies: ["MeridianAuth", "NKeys", "NATS", "MeridianTesting", "meridian"]),
+        .testTarget(name: "MeridianAuthTests", dependencies: ["MeridianAuth", "NKeys", "NATS", "CNATS", "MeridianTesting", "meridian"]),
         .testTarget(
             name: "MeridianServicesTests",
             dependencies: [
