@@ -41,7 +41,7 @@ let package = Package(
         // Async Swift client over cnats: core, JetStream, KV.
         .target(
             name: "NATS",
-            dependencies: ["CNATS", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CNATS", "NKeys", .product(name: "Logging", package: "swift-log")]
         ),
         // Router, worker, clock keeper, tail: services over NATS and the pure core.
         .target(

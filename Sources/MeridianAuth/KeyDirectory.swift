@@ -1,5 +1,4 @@
 import Foundation
-import NATS
 public import NKeys
 public import TicketRouting
 
@@ -48,7 +47,7 @@ public struct KeyDirectory: Sendable {
                 users.append((identity, try Self.readSeed(file).publicKey))
                 outcome.kept.append(identity.name)
             } else {
-                let key = try Self.generateUsable()
+                let key = NKeyPair.generate(.user)
                 try Self.writeNew(file, contents: key.seed + "\n")
                 users.append((identity, key.publicKey))
                 outcome.created.append(identity.name)
@@ -87,27 +86,7 @@ public struct KeyDirectory: Sendable {
             throw KeyFileError("\(file): not an NKey seed: \(error)")
         }
         guard key.type == .user else { throw KeyFileError("\(file): an NKey seed, but not a user's (it must start with SU)") }
-        guard isUsableByClient(key) else {
-            throw KeyFileError("\(file): a valid seed that the NATS C client (cnats 3.4) cannot read; delete it and run `meridian auth init` again")
-        }
         return key
-    }
-
-    /// A new user key that cnats signs with exactly as this module does (cnats 3.4.1 refuses
-    /// about 1 in 150 well-formed seeds, so a refused one is drawn again).
-    /// - Throws: ``KeyFileError`` if 64 draws in a row are refused (a broken client library).
-    static func generateUsable() throws(KeyFileError) -> NKeyPair {
-        for _ in 0..<64 {
-            let key = NKeyPair.generate(.user)
-            if isUsableByClient(key) { return key }
-        }
-        throw KeyFileError("the NATS C client refused 64 fresh NKey seeds in a row; is libnats broken?")
-    }
-
-    static func isUsableByClient(_ key: NKeyPair) -> Bool {
-        let probe = "meridian-nkey-probe"
-        guard let signature = NATSKeys.signature(seed: key.seed, message: probe) else { return false }
-        return (try? key.sign(Array(probe.utf8))) == signature
     }
 
     private func prepareDirectory() throws(KeyFileError) {
