@@ -48,6 +48,7 @@ let package = Package(
             name: "MeridianServices",
             dependencies: [
                 "TicketRouting", "NATS",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MeridianAuth
+import MeridianServices
 import NATS
 import NKeys
 import TicketRouting
@@ -120,5 +121,31 @@ struct NATSSecurityOptions: ParsableArguments {
     static func isInboxPrefix(_ text: String) -> Bool {
         text.utf8.count <= 128 && !text.isEmpty
             && text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { TicketID.isValid($0) }  // the subject-token rule
+    }
+}
+
+extension WorkerCommand {
+    /// The webhook signer from `--webhook-secret-file` (or the environment), nil without a secret.
+    /// - Throws: `ExitCode(2)` after printing why the secret cannot be used.
+    func webhookSigner() throws -> WebhookSigner? {
+        let env = NATSSecurityOptions.environment
+        let secret: String
+        do {
+            if let file = webhookSecretFile ?? env["MERIDIAN_WEBHOOK_SECRET_FILE"] {
+                secret = try NATSSecurityOptions.readSecret(file)
+            } else if let value = env["MERIDIAN_WEBHOOK_SECRET"] {
+                secret = value
+            } else {
+                return nil
+            }
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        guard let signer = WebhookSigner(secret: Array(secret.utf8)) else {
+            printError("error: the webhook secret is shorter than 16 bytes")
+            throw ExitCode(2)
+        }
+        return signer
     }
 }

@@ -73,6 +73,11 @@ struct WorkerCommand: AsyncParsableCommand {
         "POST each assignment's JSON to this URL instead of printing it (any 2xx accepts it).", valueName: "url"))
     var webhook: String?
 
+    @Option(name: .customLong("webhook-secret-file"), help: ArgumentHelp(
+        "Sign each webhook delivery (Meridian-Signature) with the secret in this file, mode 0600 "
+            + "(env MERIDIAN_WEBHOOK_SECRET_FILE; env MERIDIAN_WEBHOOK_SECRET holds the secret itself).", valueName: "file"))
+    var webhookSecretFile: String?
+
     func validate() throws {
         if let webhook {
             guard let url = URL(string: webhook), url.scheme == "http" || url.scheme == "https", url.host != nil else {
@@ -92,6 +97,7 @@ struct WorkerCommand: AsyncParsableCommand {
             printError("error: \(configOptions.config): regions: no region \"\(region)\" (known: \(config.regions.map(\.rawValue).joined(separator: ", ")))")
             throw ExitCode(2)
         }
+        let signer = try webhookSigner()
         var logger = nats.bootstrapLogging()
         let name = node ?? NATSConnectionOptions.environment["MERIDIAN_NODE"] ?? defaultNodeName(region)
         logger[metadataKey: "node"] = "\(name)"
@@ -100,7 +106,7 @@ struct WorkerCommand: AsyncParsableCommand {
             connection: connection, config: config, clock: SystemClock(),
             options: WorkerOptions(region: regionID, node: NodeID(name),
                                    heartbeatInterval: .milliseconds(Int64(heartbeatSeconds * 1000))),
-            team: webhook.flatMap { URL(string: $0) }.map { WebhookChannel(url: $0) as any TeamChannel }
+            team: webhook.flatMap { URL(string: $0) }.map { WebhookChannel(url: $0, signer: signer) as any TeamChannel }
                 ?? StandardOutputChannel(),
             streams: streamOptions.streams(for: nats), logger: logger)
         try await runUntilSignalled(worker, connection: connection, logger: logger)
