@@ -60,6 +60,9 @@ public struct TicketEvent: Codable, Hashable, Sendable {
     public var overdueSeconds: Int64?
     /// A free-text note from the team (`meridian ticket respond T-1 --note "..."`).
     public var note: String?
+    /// Who recorded a team action: the identity the tool connected as (e.g. `team-emea`).
+    /// Declared by the client; the server's permissions bound it to the region's team.
+    public var actor: String?
 
     public init(
         ticket: TicketID, kind: Kind, at: Instant, region: RegionID,
@@ -97,7 +100,7 @@ public struct TicketEvent: Codable, Hashable, Sendable {
         case toRegion = "to_region"
         case tier, reason, node, assignee, automatic, calendar, clock, cycle, threshold, due
         case overdueSeconds = "overdue_seconds"
-        case note
+        case note, actor
     }
 
     // MARK: Constructors

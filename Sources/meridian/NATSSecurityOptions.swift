@@ -67,6 +67,9 @@ struct NATSSecurityOptions: ParsableArguments {
         return Identity(name: file.dropLast(3))
     }
 
+    /// The identity's name (`team-emea`), recorded as the `actor` of team actions.
+    var identityName: String? { identity?.name }
+
     /// Whether the connection authenticates with credentials of its own (an nkey, JWT creds or a password file).
     var hasCredentials: Bool { nkeyPath != nil || passwordPath != nil }
 

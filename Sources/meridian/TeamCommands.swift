@@ -166,9 +166,11 @@ struct TicketCommand: AsyncParsableCommand {
         var event = TicketEvent(ticket: id, kind: action.kind, at: when, region: home, tier: escalationTier,
                                 automatic: action == .respond ? automatic : (action == .escalate ? false : nil))
         event.note = note
+        event.actor = nats.security.identityName
         do {
             let stored = try await EventLog(js).append(event, id: event.messageID)
             print(stored ? "recorded \(event.kind.rawValue) for \(ticket) in \(home) at \(when.iso8601)"
+                             + (event.actor.map { " by \($0)" } ?? "")
                          : "already recorded: \(event.kind.rawValue) for \(ticket) at \(when.iso8601)")
         } catch {
             printError("error: could not record \(event.kind.rawValue) for \(ticket): \(error)")

@@ -85,6 +85,7 @@ struct AuthFlowTests {
         let responded = try await MeridianCLI.run(["ticket", "respond", "AUTH-1"] + auth.cliOptions(Identity(.team("emea"))))
         #expect(responded.status == 0, "\(responded)")
         #expect(responded.stdout.hasPrefix("recorded responded for AUTH-1 in emea at "))
+        #expect(responded.stdout.hasSuffix(" by team-emea\n"), "\(responded.stdout)")
 
         for p in [router, emea, apac, tail] { p.signal(SIGTERM) }
         for p in [router, emea, apac] { #expect(await p.wait() == 0, "\(p.stderr)") }
