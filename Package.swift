@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "MeridianServices", targets: ["MeridianServices"]),
         .library(name: "NATSServerLauncher", targets: ["NATSServerLauncher"]),
         .library(name: "MeridianTesting", targets: ["MeridianTesting"]),
+        .library(name: "NKeys", targets: ["NKeys"]),
+        .library(name: "MeridianAuth", targets: ["MeridianAuth"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -23,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Pure: calendars, holidays, iCal import, business-time arithmetic.
@@ -44,7 +47,7 @@ let package = Package(
         // Async Swift client over cnats: core, JetStream, KV.
         .target(
             name: "NATS",
-            dependencies: ["CNATS", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CNATS", "NKeys", .product(name: "Logging", package: "swift-log")]
         ),
         // `meridian bench nats|e2e`: the Swift client against raw cnats loops, and the whole system
         // under load. Reaches the client's raw handles through `package` access.
@@ -61,6 +64,7 @@ let package = Package(
             name: "MeridianServices",
             dependencies: [
                 "TicketRouting", "NATS",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -86,12 +90,16 @@ let package = Package(
             name: "MeridianTesting",
             dependencies: ["BusinessTime", "MeridianServices", "NATSServerLauncher"]
         ),
+        // Pure: NKeys (Ed25519 seeds and public keys in the NATS text encoding) and NATS JWTs.
+        .target(name: "NKeys", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Identities, their least-privilege grants and the nats-server authorization they generate.
+        .target(name: "MeridianAuth", dependencies: ["NKeys", "TicketRouting", "MeridianServices"]),
         // The one executable.
         .executableTarget(
             name: "meridian",
             dependencies: [
                 "BusinessTime", "TicketRouting", "MeridianServices", "MeridianDemo", "MeridianBenchmarks",
-                "NATSServerLauncher",
+                "NATSServerLauncher", "MeridianAuth", "NKeys",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -103,6 +111,11 @@ let package = Package(
         .testTarget(name: "BusinessTimeTests", dependencies: ["BusinessTime"]),
         .testTarget(name: "TicketRoutingTests", dependencies: ["TicketRouting"]),
         .testTarget(name: "NATSTests", dependencies: ["NATS", "NATSServerLauncher"]),
+        .testTarget(name: "NKeysTests", dependencies: ["NKeys"]),
+        .testTarget(
+            name: "MeridianAuthTests",
+            dependencies: ["MeridianAuth", "NKeys", "NATS", "CNATS", "MeridianTesting", "NATSServerLauncher", "meridian"]
+        ),
         .testTarget(
             name: "MeridianServicesTests",
             dependencies: [

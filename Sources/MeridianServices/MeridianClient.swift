@@ -11,16 +11,37 @@ public struct ClientOptions: Sendable, Hashable {
         case userPassword(user: String, password: String)
         case token(String)
         case credentialsFile(path: String)
+        /// An NKey: the public key, and the seed file the connection signs the server's nonce with.
+        case nkey(publicKey: String, seedFile: String)
+    }
+
+    /// TLS files: the CA to trust, and a client certificate and key for mutual TLS.
+    public struct TLS: Sendable, Hashable {
+        public var caFile: String?
+        public var certificateFile: String?
+        public var keyFile: String?
+
+        public init(caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil) {
+            self.caFile = caFile
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+        }
     }
 
     public var servers: [String]
     public var name: String
     public var auth: Auth
+    /// TLS; nil for plain TCP (unless the URL scheme is `tls://`).
+    public var tls: TLS?
+    /// The prefix of this connection's reply subjects (`_INBOX_<identity>`), nil for `_INBOX`.
+    public var inboxPrefix: String?
 
-    public init(servers: [String], name: String, auth: Auth = .none) {
+    public init(servers: [String], name: String, auth: Auth = .none, tls: TLS? = nil, inboxPrefix: String? = nil) {
         self.servers = servers
         self.name = name
         self.auth = auth
+        self.tls = tls
+        self.inboxPrefix = inboxPrefix
     }
 
     /// The client options: the first connect is retried every 2 s by cnats, then reconnects forever.
@@ -30,8 +51,10 @@ public struct ClientOptions: Sendable, Hashable {
         case .userPassword(let user, let password): .userPassword(user: user, password: password)
         case .token(let token): .token(token)
         case .credentialsFile(let path): .credentialsFile(path: path)
+        case .nkey(let publicKey, let seedFile): .nkey(publicKey: publicKey, seedFile: seedFile)
         }
-        return NATSOptions(servers: servers, name: name, auth: natsAuth)
+        let natsTLS = tls.map { NATSTLSOptions(caFile: $0.caFile, certificateFile: $0.certificateFile, keyFile: $0.keyFile) }
+        return NATSOptions(servers: servers, name: name, auth: natsAuth, tls: natsTLS, inboxPrefix: inboxPrefix)
     }
 }
 
@@ -161,7 +184,7 @@ public final class MeridianClient: Sendable {
     /// tier after the one the home's workers report.
     public func record(
         _ kind: TicketEvent.Kind, ticket id: TicketID, at when: Instant, region: RegionID?, tier: Tier?,
-        automatic: Bool?, note: String?
+        automatic: Bool?, note: String?, actor: String? = nil
     ) async throws(TicketActionError) -> TicketActionResult {
         let stored: Ticket?
         do {
@@ -178,6 +201,7 @@ public final class MeridianClient: Sendable {
         }
         var event = TicketEvent(ticket: id, kind: kind, at: when, region: home, tier: escalationTier, automatic: automatic)
         event.note = note
+        event.actor = actor
         do {
             let fresh = try await EventLog(try connection.jetStream()).append(event, id: event.messageID)
             return fresh ? .recorded(event) : .alreadyRecorded(event)
@@ -240,6 +264,12 @@ extension AlertmanagerBridge {
 }
 
 extension MeridianClient {
+    /// Creates or updates the streams, consumers and bucket (`meridian setup`, as admin).
+    /// - Returns: what is ready, one line each.
+    public func setUp(_ streams: MeridianStreams, config: MeridianConfig) async throws -> [MeridianStreams.Part] {
+        try await streams.setUp(try connection.jetStream(), config: config)
+    }
+
     /// The whole deployment's state now (see `StatusProbe.gather`).
     public func status(config: MeridianConfig, listen: Duration, now: Instant,
                        onUnreadable: @escaping @Sendable (String) -> Void) async throws -> DeploymentStatus {

@@ -81,6 +81,7 @@ public final class RouterService: Service {
         try await JetStreamCheck.require(connection)
         let js = try connection.jetStream()
         let streams = self.streams
+        try await streams.requireSetUp(MeridianStreams.routerParts(), in: js)
         try await startUpStep("creating the streams", logger: logger) { () throws(NATSError) in
             try await streams.ensureStreams(js)
         }

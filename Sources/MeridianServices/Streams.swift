@@ -28,6 +28,9 @@ public struct MeridianStreams: Sendable {
     public var replicas: Int
     /// How long the event log keeps events.
     public var eventMaxAge: Duration
+    /// Whether a missing stream, consumer or bucket is created (true: no credentials, the demo)
+    /// or only bound to, as `meridian setup` made it (false: an identity that may not create).
+    public var createsMissing = true
     /// The de-duplication window of message ids.
     public var duplicateWindow: Duration
     /// How long a worker may hold a work item before it is delivered again.
@@ -48,6 +51,7 @@ public struct MeridianStreams: Sendable {
 
     /// Creates or updates the three streams and the tickets bucket.
     public func ensureStreams(_ js: JetStream) async throws(NATSError) {
+        guard createsMissing else { return }
         _ = try await js.createOrUpdateStream(StreamConfig(
             name: Self.work, subjects: [Subjects.allWork], retention: .workQueue, replicas: replicas,
             duplicateWindow: duplicateWindow, description: "Meridian routed work, one subject per region and tier"))
@@ -62,14 +66,16 @@ public struct MeridianStreams: Sendable {
 
     /// The tickets bucket, created if missing.
     public func ticketsBucket(_ js: JetStream) async throws(NATSError) -> KeyValueBucket {
-        try await js.createKeyValue(KeyValueConfig(
+        guard createsMissing else { return try await js.keyValue(Self.ticketsBucket) }
+        return try await js.createKeyValue(KeyValueConfig(
             bucket: Self.ticketsBucket, history: 1, ttl: eventMaxAge, replicas: replicas,
             description: "Meridian tickets by id"))
     }
 
     /// The work consumer of a region's tier, created or updated.
     public func workConsumer(_ js: JetStream, region: RegionID, tier: Tier) async throws(NATSError) -> PullConsumer {
-        try await js.createOrUpdateConsumer(stream: Self.work, ConsumerConfig(
+        guard createsMissing else { return try await js.pullConsumer(stream: Self.work, durable: Self.workConsumer(region, tier)) }
+        return try await js.createOrUpdateConsumer(stream: Self.work, ConsumerConfig(
             durable: Self.workConsumer(region, tier), filterSubject: Subjects.work(region, tier),
             ackWait: workAckWait, maxAckPending: 1_000,
             description: "work for \(region.rawValue) \(tier.rawValue), shared by the region's workers"))
@@ -77,14 +83,16 @@ public struct MeridianStreams: Sendable {
 
     /// The routers' consumer of the intake stream.
     public func intakeConsumer(_ js: JetStream) async throws(NATSError) -> PullConsumer {
-        try await js.createOrUpdateConsumer(stream: Self.intake, ConsumerConfig(
+        guard createsMissing else { return try await js.pullConsumer(stream: Self.intake, durable: Self.intakeConsumer) }
+        return try await js.createOrUpdateConsumer(stream: Self.intake, ConsumerConfig(
             durable: Self.intakeConsumer, ackWait: .seconds(30), maxAckPending: 1_000,
             description: "fire-and-forget intake, shared by the routers"))
     }
 
     /// The routers' consumer of `escalated` events, which become work for the next tier.
     public func escalationConsumer(_ js: JetStream) async throws(NATSError) -> PullConsumer {
-        try await js.createOrUpdateConsumer(stream: Self.events, ConsumerConfig(
+        guard createsMissing else { return try await js.pullConsumer(stream: Self.events, durable: Self.escalationConsumer) }
+        return try await js.createOrUpdateConsumer(stream: Self.events, ConsumerConfig(
             durable: Self.escalationConsumer, filterSubject: Subjects.events(kind: .escalated),
             ackWait: .seconds(30), maxAckPending: 1_000,
             description: "escalations, turned into work for the next tier by the routers"))

@@ -10,10 +10,13 @@ import FoundationNetworking
 public struct WebhookChannel: TeamChannel {
     public let url: URL
     public let timeout: Duration
+    /// Signs each delivery (`Meridian-Signature`), when a secret is configured.
+    public let signer: WebhookSigner?
 
-    public init(url: URL, timeout: Duration = .seconds(10)) {
+    public init(url: URL, timeout: Duration = .seconds(10), signer: WebhookSigner? = nil) {
         self.url = url
         self.timeout = timeout
+        self.signer = signer
     }
 
     public func deliver(_ assignment: Assignment) async throws {
@@ -21,7 +24,12 @@ public struct WebhookChannel: TeamChannel {
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.setValue(assignment.work.workID.rawValue, forHTTPHeaderField: "Meridian-Work-Id")
-        request.httpBody = Data(try JSONCoding.encode(assignment))
+        let body = try JSONCoding.encode(assignment)
+        request.httpBody = Data(body)
+        if let signer {
+            request.setValue(signer.signature(body: body, at: Int64(Date().timeIntervalSince1970)),
+                             forHTTPHeaderField: WebhookSigner.header)
+        }
         request.timeoutInterval = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         let (_, response) = try await URLSession.shared.data(for: request)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0

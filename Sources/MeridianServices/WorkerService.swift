@@ -75,6 +75,7 @@ public final class WorkerService: Service {
         try await JetStreamCheck.require(connection)
         let js = try connection.jetStream()
         let streams = self.streams, region = self.region
+        try await streams.requireSetUp(MeridianStreams.workerParts(region, config: config), in: js)
         try await startUpStep("creating the streams", logger: logger) { () throws(NATSError) in
             try await streams.ensureStreams(js)
         }

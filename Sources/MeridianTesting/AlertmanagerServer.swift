@@ -1,5 +1,5 @@
 import Foundation
-public import NATSServerLauncher
+import NATSServerLauncher
 
 #if canImport(Glibc)
 import Glibc

@@ -11,7 +11,7 @@ public final class LoopbackHTTPServer: Sendable {
     /// The port it listens on.
     public let port: Int
     private let socket: Int32
-    private let state: Mutex<(bodies: [[UInt8]], status: Int, stopped: Bool)>
+    private let state: Mutex<(bodies: [[UInt8]], heads: [String], status: Int, stopped: Bool)>
 
     /// A socket call that failed while starting the server.
     public struct SocketError: Error, CustomStringConvertible {
@@ -43,13 +43,15 @@ public final class LoopbackHTTPServer: Sendable {
         }
         socket = fd
         port = Int(UInt16(bigEndian: address.sin_port))
-        state = Mutex((bodies: [], status: status, stopped: false))
+        state = Mutex((bodies: [], heads: [], status: status, stopped: false))
         let thread = Thread { [self] in self.serve() }
         thread.start()
     }
 
     /// Bodies of the requests received so far, in order.
     public var bodies: [[UInt8]] { state.withLock { $0.bodies } }
+    /// The request line and header lines of each request received, lowercased.
+    public var heads: [String] { state.withLock { $0.heads } }
 
     /// Changes the status of later answers.
     public func answer(_ status: Int) { state.withLock { $0.status = status } }
@@ -98,8 +100,10 @@ public final class LoopbackHTTPServer: Sendable {
             }
             if let end = headerEnd, data.count >= end + contentLength {
                 let body = Array(data[end..<(end + contentLength)])
+                let head = String(decoding: data[0..<end], as: UTF8.self).lowercased()
                 let status = state.withLock { state -> Int in
                     state.bodies.append(body)
+                    state.heads.append(head)
                     return state.status
                 }
                 let reply = "HTTP/1.1 \(status) Status\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"

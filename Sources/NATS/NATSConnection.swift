@@ -42,10 +42,13 @@ final class ConnectionEventHub: @unchecked Sendable {
     /// Set when this process closes or drains the connection: the disconnect cnats reports
     /// then is expected and logged at debug level.
     let closing = Atomic<Bool>(false)
+    /// The NKey seed file the connect nonce is signed with (``NATSAuth/nkey(publicKey:seedFile:)``).
+    let seedFile: String?
 
-    init(logger: Logger, reconnect: NATSReconnectPolicy) {
+    init(logger: Logger, reconnect: NATSReconnectPolicy, seedFile: String? = nil) {
         self.logger = logger
         self.reconnect = reconnect
+        self.seedFile = seedFile
     }
 
     func emit(_ event: NATSConnectionEvent) {
@@ -102,7 +105,7 @@ final class ConnectionEventHub: @unchecked Sendable {
 
 // C callbacks: plain nonisolated functions with no captures; context via Unmanaged.
 
-private func hub(_ closure: UnsafeMutableRawPointer?) -> ConnectionEventHub {
+func hub(_ closure: UnsafeMutableRawPointer?) -> ConnectionEventHub {
     Unmanaged<ConnectionEventHub>.fromOpaque(closure!).takeUnretainedValue()
 }
 
@@ -192,7 +195,9 @@ public final class NATSConnection: Sendable {
     /// - Throws: ``NATSError`` with status ``NATSStatus/noServer`` when no server answers within
     ///   `options.connectTimeout` (unless `retryOnFailedConnect` is set), ``NATSStatus/authFailed``, ...
     public static func connect(_ options: NATSOptions, logger: Logger = Logger(label: "meridian.nats")) async throws(NATSError) -> NATSConnection {
-        let hub = ConnectionEventHub(logger: logger, reconnect: options.reconnect)
+        var seedFile: String? = nil
+        if case .nkey(_, let file) = options.auth { seedFile = file }
+        let hub = ConnectionEventHub(logger: logger, reconnect: options.reconnect, seedFile: seedFile)
         let nc = try await BlockingPool.shared.run { () throws(NATSError) -> SendablePointer in
             SendablePointer(try makeConnection(options, hub: hub))
         }.pointer
@@ -218,6 +223,13 @@ public final class NATSConnection: Sendable {
         case .userPassword(let user, let password): try check(natsOptions_SetUserInfo(opts, user, password))
         case .token(let token): try check(natsOptions_SetToken(opts, token))
         case .credentialsFile(let path): try check(natsOptions_SetUserCredentialsFromFiles(opts, path, nil), "loading credentials \(path)")
+        case .nkey(let publicKey, _):
+            // Signed in Swift from the seed file at each connect (NKeySigning.swift says why).
+            try check(natsOptions_SetNKey(opts, publicKey, nkeySignatureCallback, Unmanaged.passUnretained(hub).toOpaque()),
+                      "setting the NKey")
+        }
+        if let prefix = options.inboxPrefix {
+            try check(natsOptions_SetCustomInboxPrefix(opts, prefix), "setting inbox prefix \(prefix)")
         }
         if let tls = options.tls {
             try check(natsOptions_SetSecure(opts, true), "enabling TLS")

@@ -8,6 +8,21 @@ public enum NATSAuth: Sendable, Hashable {
     case token(String)
     /// A `.creds` file (JWT and NKey seed), as written by `nsc`.
     case credentialsFile(path: String)
+    /// An NKey: the public key the server knows and the file holding its seed (read at each connect).
+    case nkey(publicKey: String, seedFile: String)
+}
+
+extension NATSAuth: CustomStringConvertible {
+    /// The kind of credentials and their files, never a secret.
+    public var description: String {
+        switch self {
+        case .none: "none"
+        case .userPassword(let user, _): "user \(user) with a password"
+        case .token: "a token"
+        case .credentialsFile(let path): "credentials \(path)"
+        case .nkey(let publicKey, let seedFile): "nkey \(publicKey) (seed \(seedFile))"
+        }
+    }
 }
 
 /// TLS settings. Setting any of them makes the connection require TLS.
@@ -105,12 +120,15 @@ public struct NATSOptions: Sendable {
     public var maxPendingMessages: Int
     /// Do not receive messages this connection publishes itself.
     public var noEcho: Bool
+    /// The prefix of this connection's reply subjects (`_INBOX` when nil), e.g. `_INBOX_router`:
+    /// with a per-identity prefix the server can let only this identity read its replies.
+    public var inboxPrefix: String?
 
     /// Creates options; only `servers` is required.
     public init(servers: [String], name: String? = nil, auth: NATSAuth = .none, tls: NATSTLSOptions? = nil,
                 connectTimeout: Duration = .seconds(2), reconnect: NATSReconnectPolicy = .forever,
                 retryOnFailedConnect: Bool = false, pingInterval: Duration = .seconds(20), maxPingsOut: Int = 2,
-                maxPendingMessages: Int = 65_536, noEcho: Bool = false) {
+                maxPendingMessages: Int = 65_536, noEcho: Bool = false, inboxPrefix: String? = nil) {
         self.servers = servers
         self.name = name
         self.auth = auth
@@ -122,6 +140,7 @@ public struct NATSOptions: Sendable {
         self.maxPingsOut = maxPingsOut
         self.maxPendingMessages = maxPendingMessages
         self.noEcho = noEcho
+        self.inboxPrefix = inboxPrefix
     }
 
     /// Options for one server URL with defaults for everything else.

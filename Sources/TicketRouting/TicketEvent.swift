@@ -71,6 +71,9 @@ public struct TicketEvent: Codable, Hashable, Sendable {
     public var previousDue: Instant?
     /// A free-text note from the team (`meridian ticket respond T-1 --note "..."`).
     public var note: String?
+    /// Who recorded a team action: the identity the tool connected as (e.g. `team-emea`).
+    /// Declared by the client; the server's permissions bound it to the region's team.
+    public var actor: String?
 
     public init(
         ticket: TicketID, kind: Kind, at: Instant, region: RegionID,
@@ -110,7 +113,7 @@ public struct TicketEvent: Codable, Hashable, Sendable {
         case overdueSeconds = "overdue_seconds"
         case warningAt = "warning_at"
         case previousDue = "previous_due"
-        case note
+        case note, actor
     }
 
     // MARK: Constructors
@@ -207,5 +210,6 @@ public struct TicketEvent: Codable, Hashable, Sendable {
         note = try r.text(.note, maxLength: Self.maxNoteLength)
         warningAt = try r.instant(.warningAt)
         previousDue = try r.instant(.previousDue)
+        actor = try r.token(NodeID.self, .actor)?.rawValue
     }
 }

@@ -19,6 +19,8 @@ struct Meridian: AsyncParsableCommand {
             TicketCommand.self,
             InboxCommand.self,
             SubmitCommand.self,
+            AuthCommand.self,
+            SetupCommand.self,
             Demo.self,
             CapacityCommand.self,
         ]

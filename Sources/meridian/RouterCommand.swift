@@ -36,7 +36,7 @@ struct RouterCommand: AsyncParsableCommand {
         let client = try await nats.connect(name: name, logger: logger)
         let metrics = metricsOptions.makeMetrics()
         let router = RouterService(
-            client: client, config: config, clock: SystemClock(), streams: streamOptions.streams,
+            client: client, config: config, clock: SystemClock(), streams: streamOptions.streams(for: nats),
             options: RouterOptions(heartbeatInterval: .milliseconds(Int64(heartbeatSeconds * 1000))), logger: logger,
             metrics: metrics)
         try await runUntilSignalled(router, client: client, logger: logger, also: metricsOptions.services(

@@ -15,7 +15,8 @@ struct NATSConnectionOptions: ParsableArguments {
     var user: String?
 
     @Option(name: .customLong("nats-password"), help: ArgumentHelp(
-        "NATS password (env MERIDIAN_NATS_PASSWORD).", valueName: "password"))
+        "NATS password (env MERIDIAN_NATS_PASSWORD); the process list shows it: prefer --nats-password-file.",
+        valueName: "password"))
     var password: String?
 
     @Option(name: .customLong("nats-token"), help: ArgumentHelp("NATS token (env MERIDIAN_NATS_TOKEN).", valueName: "token"))
@@ -24,6 +25,8 @@ struct NATSConnectionOptions: ParsableArguments {
     @Option(name: .customLong("nats-creds"), help: ArgumentHelp(
         "NATS credentials file (env MERIDIAN_NATS_CREDS).", valueName: "file"))
     var credentials: String?
+
+    @OptionGroup var security: NATSSecurityOptions
 
     @Option(name: .customLong("log-level"), help: ArgumentHelp(
         "trace, debug, info, notice, warning, error or critical (env MERIDIAN_LOG_LEVEL; default info).", valueName: "level"))
@@ -49,6 +52,9 @@ struct NATSConnectionOptions: ParsableArguments {
 
     func validate() throws {
         if servers.isEmpty { throw ValidationError("--nats: no server URL given") }
+        if password != nil, security.passwordPath != nil {
+            throw ValidationError("--nats-password and --nats-password-file: give one of them")
+        }
         if let level = logLevel ?? Self.environment["MERIDIAN_LOG_LEVEL"], Logger.Level(rawValue: level) == nil {
             throw ValidationError("--log-level: \"\(level)\" is not one of trace, debug, info, notice, warning, error, critical")
         }
@@ -65,11 +71,24 @@ struct NATSConnectionOptions: ParsableArguments {
         return Logger(label: "meridian")
     }
 
+    /// Whether this connection has credentials of its own: then the services only check the
+    /// JetStream set-up that `meridian setup` made instead of creating it.
+    var hasCredentials: Bool { security.hasCredentials || (credentials ?? Self.environment["MERIDIAN_NATS_CREDS"]) != nil }
+
     /// Connects, reconnecting forever once connected.
-    /// - Throws: `ExitCode(1)` after printing a clear error when no server answers.
+    /// - Throws: `ExitCode(2)` for a bad key, password, credentials or TLS file; `ExitCode(1)`
+    ///   after printing a clear error when no server answers or the server refuses the credentials.
     func connect(name: String, logger: Logger) async throws -> MeridianClient {
+        var options = ClientOptions(servers: servers, name: name, auth: auth)
         do {
-            return try await MeridianClient.connect(ClientOptions(servers: servers, name: name, auth: auth), logger: logger)
+            if case .credentialsFile(let path) = options.auth { try NATSSecurityOptions.checkCredentials(path) }
+            try security.apply(to: &options, user: user ?? Self.environment["MERIDIAN_NATS_USER"])
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        do {
+            return try await MeridianClient.connect(options, logger: logger)
         } catch {
             printError("error: cannot connect to NATS at \(servers.joined(separator: ",")): \(error)")
             throw ExitCode(1)

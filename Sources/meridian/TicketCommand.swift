@@ -78,7 +78,8 @@ struct TicketCommand: AsyncParsableCommand {
             result = try await client.record(
                 action.kind, ticket: TicketID(ticket)!, at: when, region: region.map { RegionID($0) },
                 tier: tier.flatMap { Tier(rawValue: $0) },
-                automatic: action == .respond ? automatic : (action == .escalate ? false : nil), note: note)
+                automatic: action == .respond ? automatic : (action == .escalate ? false : nil), note: note,
+                actor: nats.security.identityName)
         } catch {
             await client.close()
             switch error {
@@ -93,7 +94,8 @@ struct TicketCommand: AsyncParsableCommand {
         }
         switch result {
         case .recorded(let event):
-            print("recorded \(event.kind.rawValue) for \(ticket) in \(event.region) at \(when.iso8601)")
+            print("recorded \(event.kind.rawValue) for \(ticket) in \(event.region) at \(when.iso8601)"
+                  + (event.actor.map { " by \($0)" } ?? ""))
         case .alreadyRecorded(let event):
             print("already recorded: \(event.kind.rawValue) for \(ticket) at \(when.iso8601)")
         }

@@ -35,6 +35,11 @@ struct WorkerCommand: AsyncParsableCommand {
         "POST each assignment's JSON to this URL instead of printing it (any 2xx accepts it).", valueName: "url"))
     var webhook: String?
 
+    @Option(name: .customLong("webhook-secret-file"), help: ArgumentHelp(
+        "Sign each webhook delivery (Meridian-Signature) with the secret in this file, mode 0600 "
+            + "(env MERIDIAN_WEBHOOK_SECRET_FILE; env MERIDIAN_WEBHOOK_SECRET holds the secret itself).", valueName: "file"))
+    var webhookSecretFile: String?
+
     func validate() throws {
         if let webhook {
             guard let url = URL(string: webhook), url.scheme == "http" || url.scheme == "https", url.host != nil else {
@@ -54,6 +59,7 @@ struct WorkerCommand: AsyncParsableCommand {
             printError("error: \(configOptions.config): regions: no region \"\(region)\" (known: \(config.regions.map(\.rawValue).joined(separator: ", ")))")
             throw ExitCode(2)
         }
+        let signer = try webhookSigner()
         var logger = nats.bootstrapLogging()
         let name = node ?? NATSConnectionOptions.environment["MERIDIAN_NODE"] ?? defaultNodeName(region)
         logger[metadataKey: "node"] = "\(name)"
@@ -63,9 +69,9 @@ struct WorkerCommand: AsyncParsableCommand {
             client: client, config: config, clock: SystemClock(),
             options: WorkerOptions(region: regionID, node: NodeID(name),
                                    heartbeatInterval: .milliseconds(Int64(heartbeatSeconds * 1000))),
-            team: webhook.flatMap { URL(string: $0) }.map { WebhookChannel(url: $0) as any TeamChannel }
+            team: webhook.flatMap { URL(string: $0) }.map { WebhookChannel(url: $0, signer: signer) as any TeamChannel }
                 ?? StandardOutputChannel(),
-            streams: streamOptions.streams, logger: logger, metrics: metrics)
+            streams: streamOptions.streams(for: nats), logger: logger, metrics: metrics)
         try await runUntilSignalled(worker, client: client, logger: logger, also: metricsOptions.services(
             metrics: metrics, readiness: worker.readiness, client: client, logger: logger, sample: worker.sampleGauges))
     }

@@ -67,11 +67,3 @@ public struct WorkQueueCensus: Codable, Hashable, Sendable {
         return Instant(iso8601: time.prefix(19) + "Z")?.unixSeconds
     }
 }
-
-extension NATSError {
-    /// A JetStream "not found" answer (consumer, stream or message).
-    var isNotFound: Bool {
-        // JetStream's codes: 10014 consumer not found, 10059 stream not found.
-        status == .notFound || jetStreamCode == 10014 || jetStreamCode == 10059
-    }
-}
