@@ -10,7 +10,7 @@ struct MovableHolidayTests {
 
     static let shipped: [String: BusinessCalendar] = {
         // The shipped config is part of the package: a failure here fails every test below.
-        try! CalendarConfig.load(file: "\(packageRoot)/Config/meridian.yaml", extraKeys: ["tiers"])
+        try! CalendarConfig.load(file: "\(packageRoot)/Config/meridian.yaml", extraKeys: ["tiers", "on_call"])
     }()
 
     /// Business seconds of a whole local day.
