@@ -56,6 +56,8 @@ public enum Grants {
                     next(events, MeridianStreams.escalationConsumer), ack(events, MeridianStreams.escalationConsumer),
                     replay(events), "\(api).CONSUMER.INFO.\(events).*",
                     "\(api).STREAM.MSG.GET.\(events)",                 // the last `routed` of a ticket (duplicates)
+                    "\(api).INFO",                                     // the start-up check: JetStream enabled
+                ] + queueCensus + [
                 ] + ticketsReadWrite + [
                     "meridian.work.>", "meridian.events.>", Subjects.intakeRejected,
                 ],
@@ -67,6 +69,7 @@ public enum Grants {
             return Permissions(
                 publish: [streamInfo(work), streamInfo(events)]
                     + consumers.flatMap { ["\(api).CONSUMER.INFO.\(work).\($0)", next(work, $0), ack(work, $0)] }
+                    + ["\(api).INFO", "\(api).STREAM.MSG.GET.\(work)"]   // start-up check; oldest queued item's age
                     + [
                         replay(events), "\(api).CONSUMER.INFO.\(events).*",
                         Subjects.regionEvents(region),                  // alerts, escalations, assignments
@@ -92,7 +95,7 @@ public enum Grants {
                     streamInfo(events), "\(api).INFO",
                     replay(events), "\(api).CONSUMER.INFO.\(events).*",
                     "meridian.inbox.*",
-                ],
+                ] + queueCensus,
                 subscribe: [Subjects.allNodes, Subjects.intakeRejected, inbox],
                 allowResponses: false)
 
@@ -109,6 +112,13 @@ public enum Grants {
     private static func ack(_ stream: String, _ consumer: String) -> String { "$JS.ACK.\(stream).\(consumer).>" }
     /// An ephemeral, read-only ordered consumer of `stream` (never a durable one) and its info.
     private static func replay(_ stream: String) -> String { "\(api).CONSUMER.CREATE.\(stream)" }
+
+    /// `meridian status` and the queue gauges: every work consumer's info and the age of the
+    /// oldest queued item (a message get whose subject travels in the request body, so it reads
+    /// any region's queued work: Docs/SECURITY.md).
+    private static let queueCensus = [
+        streamInfo(work), "\(api).CONSUMER.INFO.\(work).*", "\(api).STREAM.MSG.GET.\(work)",
+    ]
 
     private static let ticketsRead = [
         "\(api).DIRECT.GET.\(kvStream).$KV.\(MeridianStreams.ticketsBucket).*",
