@@ -162,10 +162,7 @@ public struct TicketEvent: Codable, Hashable, Sendable {
         String(decoding: (try? TicketEvent.encoder.encode(self)) ?? Data(), as: UTF8.self)
     }
 
-    /// Decodes one event from JSON bytes.
-    public static func decode(json bytes: some Collection<UInt8>) throws -> TicketEvent {
-        try JSONDecoder().decode(TicketEvent.self, from: Data(bytes))
-    }
+    // Decoding: `decode(json:)` in TicketEventDecoding.swift.
 
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()

@@ -52,11 +52,25 @@ struct BenchE2E: AsyncParsableCommand {
     @Option(help: "Hard cap on the run, in seconds.")
     var maxSeconds: Int = 120
 
+    @Option(help: "Client connections the submitters share (default: one per submitter, at most 16).")
+    var clientConnections: Int?
+
+    @Option(help: "Also run an open loop at this offered rate (tickets/s); latency from the intended send time.")
+    var rate: Int?
+
+    @Option(help: "Messages of the raw cnats path measured first in the same run (0 skips it).")
+    var pathMessages: Int = 50_000
+
     func validate() throws {
         guard tickets > 0, tickets <= 1_000_000 else { throw ValidationError("--tickets must be 1...1000000") }
-        guard submitters > 0, submitters <= 256, routers > 0, routers <= 16, workersPerRegion > 0, workersPerRegion <= 16 else {
-            throw ValidationError("--submitters 1...256, --routers 1...16, --workers-per-region 1...16")
+        guard submitters > 0, submitters <= 1000, routers > 0, routers <= 16, workersPerRegion > 0, workersPerRegion <= 16 else {
+            throw ValidationError("--submitters 1...1000, --routers 1...16, --workers-per-region 1...16")
         }
+        if let clientConnections, !(1...256).contains(clientConnections) {
+            throw ValidationError("--client-connections must be 1...256")
+        }
+        if let rate, !(1...100_000).contains(rate) { throw ValidationError("--rate must be 1...100000") }
+        guard (0...1_000_000).contains(pathMessages) else { throw ValidationError("--path-messages must be 0...1000000") }
         guard maxSeconds > 0, maxSeconds <= 600 else { throw ValidationError("--max-seconds must be 1...600") }
         if let url, !(url.contains("127.0.0.1") || url.contains("localhost") || url.contains("[::1]")) {
             throw ValidationError("the benchmark only runs against a loopback server, not \(url)")
@@ -81,9 +95,9 @@ struct BenchE2E: AsyncParsableCommand {
         print("meridian bench e2e: \(target), \(routers) router(s), workers "
               + regions.map { "\($0)×\(workersPerRegion)" }.joined(separator: " ")
               + ", \(tickets) tickets by \(stream ? "JetStream publish to the intake stream" : "request/reply") "
-              + "from \(submitters) submitters")
+              + "from \(submitters) submitters on \(clientConnections ?? min(submitters, 16)) connections")
 
-        let bench = E2ERun(count: tickets)
+        let phase = E2EPhase()
         var connections: [NATSConnection] = []
         func connect(_ name: String) async throws -> NATSConnection {
             var options = NATSOptions(url: target)
@@ -105,15 +119,19 @@ struct BenchE2E: AsyncParsableCommand {
                 services.append(WorkerService(
                     connection: try await connect("bench-\(region)-\(n)"), config: config, clock: SystemClock(),
                     options: WorkerOptions(region: region, node: NodeID("bench-\(region)-\(n)"), fetchBatch: 64),
-                    team: ClosureChannel { assignment in bench.delivered(assignment.work.ticket.id.rawValue) },
+                    team: ClosureChannel { assignment in phase.delivered(assignment.work.ticket.id.rawValue) },
                     logger: logger))
             }
         }
-        var clients: [NATSConnection] = []
-        for n in 0..<submitters { clients.append(try await connect("bench-submitter-\(n)")) }
+        var clients: [E2EClient] = []
+        for n in 0..<(clientConnections ?? min(submitters, 16)) {
+            let nc = try await connect("bench-client-\(n)")
+            clients.append(E2EClient(connection: nc, jetStream: try nc.jetStream()))
+        }
         let submitterConnections = clients
         let deadline = ContinuousClock.now + .seconds(maxSeconds)
         let tickets = self.tickets, submitters = self.submitters, byStream = self.stream
+        let pathMessages = self.pathMessages, rate = self.rate, serverPID = server?.pid
 
         await withTaskGroup(of: Void.self) { group in
             for service in services {
@@ -129,44 +147,87 @@ struct BenchE2E: AsyncParsableCommand {
             if byStream {
                 // The intake stream is created by the routers' start-up.
                 while ContinuousClock.now < deadline,
-                      (try? await submitterConnections[0].jetStream().streamInfo(MeridianStreams.intake)) == nil {
+                      (try? await submitterConnections[0].jetStream.streamInfo(MeridianStreams.intake)) == nil {
                     try? await Task.sleep(for: .milliseconds(20))
                 }
             }
-            bench.start()
+            // The reference: the raw JetStream path of a ticket, by cnats, on the same server.
+            var rawRate: Double? = nil
+            if pathMessages > 0 {
+                let cpu = E2ECPU(serverPID: serverPID)
+                do {
+                    let raw = try await onOwnThread { try JetStreamPathBenchmark.run(url: target, count: pathMessages) }
+                    rawRate = raw.rate
+                    print("  raw cnats path (fetch+ack and 2 async publishes per message): "
+                          + "\(format(raw.rate, 0)) msg/s (\(raw.messages) in \(format(raw.seconds, 2)) s)")
+                    print(cpu.line(per: raw.messages, what: "message of the raw path"))
+                } catch {
+                    printError("error: the raw cnats path failed: \(error)")
+                }
+            }
+
+            // Closed loop: each submitter sends its next ticket when the previous one is answered.
+            let closed = E2ERun(count: tickets)
+            phase.current = closed
+            var cpu = E2ECPU(serverPID: serverPID)
+            closed.start()
             await withTaskGroup(of: Void.self) { submitting in
                 for s in 0..<submitters {
-                    let nc = submitterConnections[s]
+                    let client = submitterConnections[s % submitterConnections.count]
                     submitting.addTask {
                         var i = s
                         while i < tickets, ContinuousClock.now < deadline {
-                            let id = "B\(runID)-\(i)"
-                            let payload = Self.ticket(id: id, index: i, regions: regions)
-                            bench.submitting(id)
-                            do {
-                                if byStream {
-                                    _ = try await nc.jetStream().publish(Subjects.intakeQueue, payload: payload, messageID: id)
-                                    bench.accepted()
-                                } else {
-                                    let reply = try await nc.request(Subjects.intake, payload: payload, timeout: .seconds(10))
-                                    if reply.payload.starts(with: Array(#"{"error""#.utf8)) { bench.failed() } else { bench.accepted() }
-                                }
-                            } catch {
-                                bench.failed()
-                            }
+                            await client.submit(id: "B\(runID)-c\(i)", index: i, regions: regions, byStream: byStream,
+                                                run: closed, intended: nil)
                             i += submitters
                         }
                     }
                 }
             }
-            bench.submissionsDone()
-            while ContinuousClock.now < deadline, !bench.allDelivered {
+            closed.submissionsDone()
+            while ContinuousClock.now < deadline, !closed.allDelivered {
                 try? await Task.sleep(for: .milliseconds(5))
+            }
+            let closedSummary = closed.summary()
+            print("closed loop, \(submitters) submitters:")
+            closedSummary.lines(label: "closed").forEach { print($0) }
+            print(cpu.line(per: closedSummary.delivered, what: "routed ticket"))
+            if let rawRate, rawRate > 0 {
+                print("  routed tickets/s / raw path msg/s = \(format(closedSummary.rate / rawRate, 3))")
+            }
+
+            // Open loop: tickets sent on a fixed schedule, whatever the answers do.
+            if let rate, ContinuousClock.now < deadline {
+                let open = E2ERun(count: tickets)
+                phase.current = open
+                cpu = E2ECPU(serverPID: serverPID)
+                let t0 = ContinuousClock.now
+                open.start(at: t0)
+                await withDiscardingTaskGroup { sending in
+                    for i in 0..<tickets {
+                        let intended = t0 + .nanoseconds(Int64((Double(i) * 1e9 / Double(rate)).rounded()))
+                        if intended > .now { try? await Task.sleep(until: intended, clock: .continuous) }
+                        guard ContinuousClock.now < deadline else { break }
+                        let client = submitterConnections[i % submitterConnections.count]
+                        sending.addTask {
+                            await client.submit(id: "B\(runID)-o\(i)", index: i, regions: regions, byStream: byStream,
+                                                run: open, intended: intended)
+                        }
+                    }
+                }
+                open.submissionsDone()
+                while ContinuousClock.now < deadline, !open.allDelivered {
+                    try? await Task.sleep(for: .milliseconds(5))
+                }
+                let openSummary = open.summary()
+                print("open loop, \(rate) tickets/s offered (latency from the intended send time):")
+                openSummary.lines(label: "open").forEach { print($0) }
+                print(cpu.line(per: openSummary.delivered, what: "routed ticket"))
             }
             group.cancelAll()
         }
         for nc in connections { await nc.close() }
-        print(bench.report(stoppedAtCap: ContinuousClock.now >= deadline))
+        if ContinuousClock.now >= deadline { print("  (stopped at --max-seconds)") }
     }
 
     /// A valid ticket; homes and plans rotate so that every region and routing rule is exercised.
@@ -184,93 +245,38 @@ struct BenchE2E: AsyncParsableCommand {
     }
 }
 
-/// Timing of one benchmark run: submit instants by ticket id, first delivery instants.
-final class E2ERun: Sendable {
-    private struct State {
-        var submitted: [String: ContinuousClock.Instant] = [:]
-        var latencies: [Duration] = []
-        var firstSubmit: ContinuousClock.Instant?
-        var lastSubmit: ContinuousClock.Instant?
-        var lastDelivery: ContinuousClock.Instant?
-        var accepted = 0
-        var failed = 0
-        var redelivered = 0
-        var done = false
+/// The phase whose tickets the workers' deliveries belong to.
+final class E2EPhase: Sendable {
+    private let run = Mutex<E2ERun?>(nil)
+
+    var current: E2ERun? {
+        get { run.withLock { $0 } }
+        set { run.withLock { $0 = newValue } }
     }
 
-    private let state = Mutex(State())
-    let count: Int
+    func delivered(_ id: String) { current?.delivered(id) }
+}
 
-    init(count: Int) {
-        self.count = count
-        state.withLock { $0.submitted.reserveCapacity(count) }
-    }
+/// A client connection of the benchmark's submitters.
+struct E2EClient: Sendable {
+    let connection: NATSConnection
+    let jetStream: JetStream
 
-    func start() {
-        state.withLock { $0.firstSubmit = .now }
-    }
-
-    func submitting(_ id: String) {
-        let now = ContinuousClock.now
-        state.withLock { $0.submitted[id] = now }
-    }
-
-    func accepted() {
-        let now = ContinuousClock.now
-        state.withLock {
-            $0.accepted += 1
-            $0.lastSubmit = now
-        }
-    }
-
-    func failed() {
-        state.withLock { $0.failed += 1 }
-    }
-
-    func submissionsDone() {
-        state.withLock { $0.done = true }
-    }
-
-    func delivered(_ id: String) {
-        let now = ContinuousClock.now
-        state.withLock { state in
-            guard let sent = state.submitted.removeValue(forKey: id) else {
-                state.redelivered += 1
-                return
+    /// Sends one ticket by request/reply (or JetStream publish) and records the outcome.
+    func submit(id: String, index: Int, regions: [RegionID], byStream: Bool, run: E2ERun,
+                intended: ContinuousClock.Instant?) async {
+        let payload = BenchE2E.ticket(id: id, index: index, regions: regions)
+        run.submitting(id, intended: intended)
+        do {
+            if byStream {
+                _ = try await jetStream.publish(Subjects.intakeQueue, payload: payload, messageID: id)
+                run.accepted()
+            } else {
+                let reply = try await connection.request(Subjects.intake, payload: payload, timeout: .seconds(10))
+                if reply.payload.starts(with: Array(#"{"error""#.utf8)) { run.failed(timedOut: false) } else { run.accepted() }
             }
-            state.latencies.append(sent.duration(to: now))
-            state.lastDelivery = now
-        }
-    }
-
-    var allDelivered: Bool {
-        state.withLock { $0.done && $0.latencies.count >= $0.accepted }
-    }
-
-    func report(stoppedAtCap: Bool) -> String {
-        state.withLock { state in
-            func seconds(_ d: Duration) -> Double {
-                Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-            }
-            func ms(_ d: Duration) -> String { String(format: "%.1f ms", seconds(d) * 1000) }
-            guard let first = state.firstSubmit else { return "  nothing was submitted" }
-            var lines: [String] = []
-            let submitSpan = state.lastSubmit.map { seconds(first.duration(to: $0)) } ?? 0
-            lines.append(String(format: "  submitted %d (accepted %d, failed %d) in %.2f s: %.0f submissions/s",
-                                state.accepted + state.failed, state.accepted, state.failed, submitSpan,
-                                submitSpan > 0 ? Double(state.accepted) / submitSpan : 0))
-            let delivered = state.latencies.count
-            let span = state.lastDelivery.map { seconds(first.duration(to: $0)) } ?? 0
-            lines.append(String(format: "  delivered to teams %d in %.2f s: %.0f routed tickets/s%@",
-                                delivered, span, span > 0 ? Double(delivered) / span : 0,
-                                state.redelivered > 0 ? ", \(state.redelivered) redeliveries" : ""))
-            let sorted = state.latencies.sorted()
-            if !sorted.isEmpty {
-                func p(_ q: Double) -> Duration { sorted[min(sorted.count - 1, Int((Double(sorted.count) * q).rounded(.down)))] }
-                lines.append("  intake→worker latency: p50 \(ms(p(0.5))), p90 \(ms(p(0.9))), p99 \(ms(p(0.99))), max \(ms(sorted.last!))")
-            }
-            if stoppedAtCap { lines.append("  (stopped at --max-seconds; \(state.accepted - delivered) accepted tickets not delivered)") }
-            return lines.joined(separator: "\n")
+        } catch {
+            run.failed(timedOut: error.status == .timeout)
         }
     }
 }
