@@ -315,14 +315,12 @@ public final class JetStream: Sendable {
         let deadline = clock.now + options.noRespondersRetryBudget
         var delay = Duration.milliseconds(25)
         var checkedStream = false
+        let acks = try connection.publishAcks()
+        let maxWait = options.apiTimeout.milliseconds(minimum: 1)
         while true {
-            let result: Result<JetStreamPublishAck, NATSError> = await BlockingPool.shared.perform {
-                do throws(NATSError) {
-                    return .success(try self.publishOnce(subject, bytes, headers, messageID, expectedStream))
-                } catch {
-                    return .failure(error)
-                }
-            }
+            // No thread waits for the ack: cnats' reply thread resumes this task (PublishAcks).
+            let result = await acks.publish(subject, bytes, headers: headers, messageID: messageID,
+                                            expectedStream: expectedStream, maxWait: maxWait)
             let error: NATSError
             switch result {
             case .success(let ack): return ack
@@ -342,28 +340,6 @@ public final class JetStream: Sendable {
             if clock.now + delay > deadline { throw error }
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, .milliseconds(250))
-        }
-    }
-
-    /// Blocking: one publish attempt.
-    private func publishOnce(_ subject: String, _ bytes: [UInt8], _ headers: NATSHeaders, _ messageID: String?,
-                             _ expectedStream: String?) throws(NATSError) -> JetStreamPublishAck {
-        try withPayloadBytes(bytes) { (raw) throws(NATSError) -> JetStreamPublishAck in
-            let msg = try createCMessage(subject: subject, reply: nil, payload: raw, headers: headers)
-            defer { natsMsg_Destroy(msg) }
-            let arena = CStringArena()
-            var po = jsPubOptions()
-            jsPubOptions_Init(&po)
-            po.MsgId = arena.dup(messageID)
-            po.ExpectStream = arena.dup(expectedStream)
-            po.MaxWait = options.apiTimeout.milliseconds(minimum: 1)
-            var pa: UnsafeMutablePointer<jsPubAck>? = nil
-            var code = jsErrCode(rawValue: 0)
-            let s = withExtendedLifetime(arena) { js_PublishMsg(&pa, js, msg, &po, &code) }
-            try check(s, code, "JetStream publish to \(subject)")
-            defer { jsPubAck_Destroy(pa) }
-            return JetStreamPublishAck(stream: String(cString: pa!.pointee.Stream), sequence: pa!.pointee.Sequence,
-                                       duplicate: pa!.pointee.Duplicate)
         }
     }
 

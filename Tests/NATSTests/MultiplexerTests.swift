@@ -1,0 +1,117 @@
+// Requests and JetStream publishes await their answers without a thread each.
+
+import MeridianTesting
+@testable import NATS
+import Testing
+
+@Suite("Request multiplexer and publish acknowledgments")
+struct MultiplexerTests {
+    @Test("1,000 concurrent requests on one connection each get their own reply")
+    func concurrentRequests() async throws {
+        let (server, nc) = try await connectedServer("mux-requests")
+        defer { server.shutdown() }
+        let sub = try nc.subscribe(to: "mux.echo")
+        let responder = Task {
+            for await request in sub { try? nc.respond(to: request, payload: Array("re:\(request.string)".utf8)) }
+        }
+        defer { responder.cancel() }
+        let replies = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for i in 0..<1_000 {
+                group.addTask {
+                    (i, try await nc.request("mux.echo", payload: Array("\(i)".utf8), timeout: .seconds(20)).string)
+                }
+            }
+            var all: [Int: String] = [:]
+            for try await (i, reply) in group { all[i] = reply }
+            return all
+        }
+        #expect(replies.count == 1_000)
+        #expect(replies.allSatisfy { $0.value == "re:\($0.key)" })
+        // Far fewer threads than requests: the pool's limit is 256, and no request held one.
+        #expect(BlockingPool.shared.threadCount < 256)
+    }
+
+    @Test("hostile replies on the inbox are ignored; a late reply after a timeout changes nothing")
+    func hostileReplies() async throws {
+        let (server, nc) = try await connectedServer("mux-hostile")
+        defer { server.shutdown() }
+        let silent = try nc.subscribe(to: "mux.silent")
+        let error = await #expect(throws: NATSError.self) {
+            _ = try await nc.request("mux.silent", payload: Array("x".utf8), timeout: .milliseconds(200))
+        }
+        #expect(error?.status == .timeout)
+        let mux = try nc.requestMultiplexer()
+        // Garbage tokens, an overflowing one, one never issued, and the one that timed out.
+        for token in ["abc", "99999999999999999999999", "", "123456789", "1", "-1"] {
+            try nc.publish(mux.prefix + token, payload: Array("forged".utf8))
+        }
+        try await nc.flush()
+        let sub = try nc.subscribe(to: "mux.echo")
+        let responder = Task {
+            for await request in sub { try? nc.respond(to: request, payload: request.payload) }
+        }
+        defer { responder.cancel() }
+        let reply = try await nc.request("mux.echo", payload: Array("real".utf8), timeout: .seconds(5))
+        #expect(reply.string == "real")
+        _ = silent
+    }
+
+    @Test("a request on a closed connection fails at once")
+    func closedConnection() async throws {
+        let (server, nc) = try await connectedServer("mux-closed")
+        defer { server.shutdown() }
+        await nc.close()
+        let error = await #expect(throws: NATSError.self) {
+            _ = try await nc.request("mux.any", payload: [], timeout: .seconds(5))
+        }
+        #expect(error?.status != .timeout)
+    }
+
+    @Test("500 concurrent JetStream publishes: each gets its own ack; message ids de-duplicate")
+    func concurrentPublishes() async throws {
+        let (server, nc) = try await connectedServer("mux-publish")
+        defer { server.shutdown() }
+        let js = try nc.jetStream()
+        try await js.createOrUpdateStream(StreamConfig(name: "MUX", subjects: ["mux.js.>"]))
+        let acks = try await withThrowingTaskGroup(of: (Int, JetStreamPublishAck).self) { group in
+            for i in 0..<500 {
+                group.addTask {
+                    // Every id twice: 250 distinct messages.
+                    (i, try await js.publish("mux.js.\(i % 250)", payload: Array("\(i)".utf8), messageID: "id-\(i % 250)"))
+                }
+            }
+            var all: [(Int, JetStreamPublishAck)] = []
+            for try await pair in group { all.append(pair) }
+            return all
+        }
+        #expect(acks.count == 500)
+        #expect(acks.filter { !$0.1.duplicate }.count == 250)
+        #expect(Set(acks.filter { !$0.1.duplicate }.map(\.1.sequence)) == Set(1...250))
+        #expect(acks.allSatisfy { $0.1.stream == "MUX" })
+        #expect(try await js.streamInfo("MUX").messages == 250)
+        // The server's refusal reaches the right publisher: wrong expected stream, no stream at all.
+        let wrong = await #expect(throws: NATSError.self) {
+            try await js.publish("mux.js.x", payload: [1], expectedStream: "OTHER")
+        }
+        #expect(wrong?.jetStreamCode == 10060)
+        let none = await #expect(throws: NATSError.self) {
+            try await js.publish("mux.nostream", payload: [1])
+        }
+        #expect(none?.status == .noResponders)
+    }
+
+    @Test("key-value put: revisions from the stream; keys cnats refuses are refused")
+    func keyValuePut() async throws {
+        let (server, nc) = try await connectedServer("mux-kv")
+        defer { server.shutdown() }
+        let js = try nc.jetStream()
+        let kv = try await js.createKeyValue(KeyValueConfig(bucket: "muxkv"))
+        #expect(try await kv.put("T-1", Array("a".utf8)) == 1)
+        #expect(try await kv.put("T-1", Array("b".utf8)) == 2)
+        #expect(try await kv.get("T-1")?.string == "b")
+        for bad in ["", ".a", "a.", "a b", "a*", "a>", "é"] {
+            let error = await #expect(throws: NATSError.self) { try await kv.put(bad, Array("x".utf8)) }
+            #expect(error?.status == .invalidArgument)
+        }
+    }
+}
