@@ -20,6 +20,7 @@ public enum JetStreamPathBenchmark {
     /// Both streams are deleted afterwards. Blocking: run it off the cooperative pool.
     public static func run(url: String, count: Int, payloadSize: Int = 512, batch: Int = 256,
                            maxInFlight: Int = 4096, prefix: String = "BENCHPATH") throws(NATSError) -> Result {
+        _ = libraryOpened   // the same library settings as NATSConnection
         var nc: OpaquePointer? = nil
         try check(natsConnection_ConnectTo(&nc, url), "bench: connecting to \(url)")
         defer {

@@ -159,6 +159,15 @@ private let reconnectDelayCallback: natsCustomReconnectDelayHandler = { _, attem
     return base + (jitter > 0 ? Int64.random(in: 0...jitter) : 0)
 }
 
+/// Opens cnats once, before the first connection, without lock spinning: by default every cnats
+/// mutex spins up to 2,000 times before sleeping, which on a small machine shared by the
+/// services and nats-server burned ~6 % of the pipeline's CPU in `natsMutex_Lock` (perf profile
+/// of `meridian bench e2e`, Docs/PERFORMANCE.md). A failure leaves cnats to open itself lazily
+/// with its defaults.
+let libraryOpened: Void = {
+    _ = nats_Open(0)
+}()
+
 /// A connection to a NATS server (or cluster), over cnats.
 ///
 /// Thread-safe; share one connection per process. cnats delivers messages and events on its own
@@ -200,6 +209,7 @@ public final class NATSConnection: Sendable {
     /// - Throws: ``NATSError`` with status ``NATSStatus/noServer`` when no server answers within
     ///   `options.connectTimeout` (unless `retryOnFailedConnect` is set), ``NATSStatus/authFailed``, ...
     public static func connect(_ options: NATSOptions, logger: Logger = Logger(label: "meridian.nats")) async throws(NATSError) -> NATSConnection {
+        _ = libraryOpened
         let hub = ConnectionEventHub(logger: logger, reconnect: options.reconnect)
         let nc = try await BlockingPool.shared.run { () throws(NATSError) -> SendablePointer in
             SendablePointer(try makeConnection(options, hub: hub))
