@@ -159,7 +159,7 @@ public struct TicketEvent: Codable, Hashable, Sendable {
 
     /// Compact JSON with sorted keys (one JSON Lines record).
     public var jsonString: String {
-        String(decoding: (try? TicketEvent.encoder.encode(self)) ?? Data(), as: UTF8.self)
+        String(decoding: TicketEvent.encodeJSON(self), as: UTF8.self)   // TicketEventEncoding.swift
     }
 
     // Decoding: `decode(json:)` in TicketEventDecoding.swift.

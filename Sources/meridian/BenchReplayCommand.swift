@@ -76,6 +76,14 @@ struct BenchReplay: AsyncParsableCommand {
             print("  \(label): \(format(n / (cpu / 1e9), 0)) events/s CPU (\(format(cpu / n, 0)) ns/event; "
                   + "wall \(format(n / (wall / 1e9), 0))/s; checksum \(checksum))")
         }
+        let foundationEncoder = JSONEncoder()
+        foundationEncoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        measure("encode, JSONEncoder (reference)") {
+            log.prefix(payloads.count).reduce(0) { $0 &+ ((try? foundationEncoder.encode($1))?.count ?? 0) }
+        }
+        measure("encode, TicketEvent.jsonString ") {
+            log.prefix(payloads.count).reduce(0) { $0 &+ $1.jsonString.utf8.count }
+        }
         let foundation = JSONDecoder()
         measure("decode, JSONDecoder (reference)") {
             payloads.reduce(0) { sum, p in

@@ -50,6 +50,26 @@ struct EventDecodingTests {
         }
     }
 
+    @Test("The written JSON is byte for byte JSONEncoder's (sorted keys, slashes unescaped), escapes included")
+    func encoding() throws {
+        let foundation = JSONEncoder()
+        foundation.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var events = Self.samples
+        var odd = Self.samples[Self.samples.count - 1]
+        for note in ["a \"quoted\" note", "back\\slash", "line\nbreak", "tab\t", "\u{01}", "emoji 🛟 / slash", ""] {
+            odd.note = note
+            odd.threshold = nil
+            events.append(odd)
+        }
+        var fastPaths = 0
+        for event in events {
+            let expected = try foundation.encode(event)
+            #expect(event.jsonString == String(decoding: expected, as: UTF8.self))
+            if EventBytesWriter.write(event) != nil { fastPaths += 1 }
+        }
+        #expect(fastPaths > events.count / 2)
+    }
+
     @Test("Inputs outside the fast shape get Foundation's answer: the same value or an error")
     func hostile() throws {
         let base = #"{"ticket":"T-1","kind":"created","at":"2026-11-30T10:00:00Z","region":"emea""#
