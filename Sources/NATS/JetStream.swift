@@ -264,29 +264,15 @@ public final class JetStream: Sendable {
     /// The stored message at `sequence` of `stream`, or `nil` if there is none (never stored,
     /// deleted, or removed by a work-queue acknowledgment).
     public func message(stream: String, sequence: UInt64) async throws(NATSError) -> StoredMessage? {
-        try await BlockingPool.shared.run { () throws(NATSError) -> StoredMessage? in
-            var msg: OpaquePointer? = nil
-            var code = jsErrCode(rawValue: 0)
-            let s = js_GetMsg(&msg, self.js, stream, sequence, nil, &code)
-            if s == NATS_NOT_FOUND || Int(code.rawValue) == NATSError.jsNoMessageFound { return nil }
-            try check(s, code, "getting \(stream) #\(sequence)")
-            defer { natsMsg_Destroy(msg) }
-            return StoredMessage(msg!)
-        }
+        try await getStoredMessage(stream: stream, request: #"{"seq":\#(sequence)}"#, what: "\(stream) #\(sequence)")
     }
 
     /// The last message stored on exactly `subject` in `stream` (e.g. the latest event of one
-    /// ticket), or `nil` if there is none.
+    /// ticket), or `nil` if there is none. A request through the connection's multiplexer
+    /// (StreamMessageGet.swift): no thread waits for the answer.
     public func lastMessage(stream: String, subject: String) async throws(NATSError) -> StoredMessage? {
-        try await BlockingPool.shared.run { () throws(NATSError) -> StoredMessage? in
-            var msg: OpaquePointer? = nil
-            var code = jsErrCode(rawValue: 0)
-            let s = js_GetLastMsg(&msg, self.js, stream, subject, nil, &code)
-            if s == NATS_NOT_FOUND || Int(code.rawValue) == NATSError.jsNoMessageFound { return nil }
-            try check(s, code, "getting the last message of \(stream) on \(subject)")
-            defer { natsMsg_Destroy(msg) }
-            return StoredMessage(msg!)
-        }
+        try await getStoredMessage(stream: stream, request: #"{"last_by_subj":\#(Self.jsonString(subject))}"#,
+                                   what: "the last message of \(stream) on \(subject)")
     }
 
     // MARK: Publish

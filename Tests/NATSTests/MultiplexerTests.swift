@@ -114,4 +114,46 @@ struct MultiplexerTests {
             #expect(error?.status == .invalidArgument)
         }
     }
+
+    @Test("stored-message look-ups through the multiplexer: found, missing, hostile names")
+    func messageGet() async throws {
+        let (server, nc) = try await connectedServer("mux-msgget")
+        defer { server.shutdown() }
+        let js = try nc.jetStream()
+        try await js.createOrUpdateStream(StreamConfig(name: "LOG", subjects: ["log.>"]))
+        try await js.publish("log.a", payload: Array("one".utf8), headers: ["X-Trace": "t 1", "X-Empty": ""], messageID: "m1")
+        try await js.publish("log.a", payload: [], messageID: "m2")
+        let last = try #require(try await js.lastMessage(stream: "LOG", subject: "log.a"))
+        #expect(last.sequence == 2 && last.payload.isEmpty && last.headers["Nats-Msg-Id"] == "m2")
+        let first = try #require(try await js.message(stream: "LOG", sequence: 1))
+        #expect(first.string == "one" && first.subject == "log.a")
+        #expect(first.headers["X-Trace"] == "t 1" && first.headers["X-Empty"] == "" && first.headers["Nats-Msg-Id"] == "m1")
+        #expect(first.timestampNanoseconds > 1_700_000_000_000_000_000 && first.timestampNanoseconds <= last.timestampNanoseconds)
+        #expect(try await js.lastMessage(stream: "LOG", subject: "log.b") == nil)
+        #expect(try await js.lastMessage(stream: "LOG", subject: #"log."quoted"\"#) == nil)
+        #expect(try await js.message(stream: "LOG", sequence: 99) == nil)
+        #expect(try await js.lastMessage(stream: "NOSUCH", subject: "log.a") == nil)   // as js_GetLastMsg: not found
+        for bad in ["", "A.B", "A*", "A>", "A B"] {
+            let error = await #expect(throws: NATSError.self) { _ = try await js.lastMessage(stream: bad, subject: "log.a") }
+            #expect(error?.status == .invalidArgument)
+        }
+    }
+
+    @Test("the API answer's time and header block are parsed exactly, malformed ones refused")
+    func answerParsing() {
+        #expect(StoredMessage.unixNanoseconds("1970-01-01T00:00:00Z") == 0)
+        #expect(StoredMessage.unixNanoseconds("2026-12-04T04:35:55.123456789Z") == 1_796_358_955_123_456_789)
+        #expect(StoredMessage.unixNanoseconds("2026-12-04T04:35:55.5Z") == 1_796_358_955_500_000_000)
+        #expect(StoredMessage.unixNanoseconds("2024-02-29T23:59:59Z") == 1_709_251_199_000_000_000)
+        for bad in ["", "2026-12-04", "2026-12-04T04:35:55", "2026-13-04T04:35:55Z", "2026-12-04T04:35:55.Z",
+                    "2026-12-04T04:35:55.1234567890Z", "2026-12-04T04:35:55+01:00", "x026-12-04T04:35:55Z"] {
+            #expect(StoredMessage.unixNanoseconds(bad) == nil, "\(bad)")
+        }
+        #expect(NATSHeaders(block: Array("NATS/1.0\r\nA: 1\r\nB:2\r\nA: 3\r\n\r\n".utf8))?.values(for: "A") == ["1", "3"])
+        #expect(NATSHeaders(block: Array("NATS/1.0\r\nB:2\r\n\r\n".utf8))?["B"] == "2")
+        #expect(NATSHeaders(block: Array("HTTP/1.1\r\nA: 1\r\n\r\n".utf8)) == nil)
+        #expect(NATSHeaders(block: Array("NATS/1.0\r\nno colon\r\n\r\n".utf8)) == nil)
+        #expect(NATSHeaders(block: Array("NATS/1.0\r\n: empty name\r\n\r\n".utf8)) == nil)
+        #expect(JetStream.jsonString(#"a"b\c"# + "\n") == #""a\"b\\c\u000a""#)
+    }
 }
