@@ -52,14 +52,6 @@ public struct StoredMessage: Sendable, Hashable {
 
     /// The payload decoded as UTF-8.
     public var string: String { String(decoding: payload, as: UTF8.self) }
-
-    init(_ m: OpaquePointer) {
-        subject = String(cString: natsMsg_GetSubject(m))
-        headers = copyHeaders(m)
-        payload = copyPayload(m)
-        sequence = natsMsg_GetSequence(m)
-        timestampNanoseconds = natsMsg_GetTime(m)
-    }
 }
 
 /// Configuration of a stream. Only the fields Meridian needs; the rest keep server defaults.
@@ -177,8 +169,9 @@ public struct StreamInfo: Sendable, Hashable {
 
 /// A JetStream context on a connection: streams, publishing, consumers, replay and key-value.
 ///
-/// Every call that waits for the server runs on the module's blocking thread pool, never on
-/// Swift's cooperative pool. The C context is destroyed in `deinit`.
+/// Publishes and stored-message look-ups suspend without a thread (the connection's
+/// `PublishAcks` and `RequestMultiplexer`); every other call that waits for the server runs on the
+/// module's blocking thread pool, never on Swift's cooperative pool. The C context is destroyed in `deinit`.
 public final class JetStream: Sendable {
     /// The connection this context uses.
     public let connection: NATSConnection

@@ -88,7 +88,8 @@ public enum KeyValueWatchEvent: Sendable, Hashable {
     case initialValuesDone
 }
 
-/// A key-value bucket. Every call waits for the server on the module's blocking thread pool.
+/// A key-value bucket. `put` awaits its acknowledgment without a thread; every other call waits
+/// for the server on the module's blocking thread pool.
 /// The C store is destroyed in `deinit`.
 public final class KeyValueBucket: Sendable {
     /// The bucket name.
