@@ -176,6 +176,7 @@ public final class WorkerService: Service {
     private func followLog(_ js: JetStream, log: EventLog) async throws {
         let started = ContinuousClock.now
         let replay = try await js.replay(stream: MeridianStreams.events, filter: Subjects.regionEvents(region))
+        var live = false   // while replaying, the timers wait: no wake-up per replayed event
         for try await item in replay {
             switch item {
             case .message(let message):
@@ -192,8 +193,9 @@ public final class WorkerService: Service {
                 metrics.replayed(in: started.duration(to: .now))
                 logger.info("clocks rebuilt from the log", metadata: ["clocks": "\(clocks.count)", "due": "\(due.count)"])
                 await publish(due, log: log)
+                live = true
             }
-            wakeup.signal()
+            if live { wakeup.signal() }
         }
     }
 

@@ -84,6 +84,9 @@ package final class BlockingPool: @unchecked Sendable {
         }
     }
 
+    /// Threads started so far (the multiplexer tests check that requests hold none).
+    var threadCount: Int { lock.withLock { threads } }
+
     private func workerLoop() {
         while true {
             lock.lock()

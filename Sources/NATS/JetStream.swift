@@ -52,14 +52,6 @@ public struct StoredMessage: Sendable, Hashable {
 
     /// The payload decoded as UTF-8.
     public var string: String { String(decoding: payload, as: UTF8.self) }
-
-    init(_ m: OpaquePointer) {
-        subject = String(cString: natsMsg_GetSubject(m))
-        headers = copyHeaders(m)
-        payload = copyPayload(m)
-        sequence = natsMsg_GetSequence(m)
-        timestampNanoseconds = natsMsg_GetTime(m)
-    }
 }
 
 /// Configuration of a stream. Only the fields Meridian needs; the rest keep server defaults.
@@ -177,8 +169,9 @@ public struct StreamInfo: Sendable, Hashable {
 
 /// A JetStream context on a connection: streams, publishing, consumers, replay and key-value.
 ///
-/// Every call that waits for the server runs on the module's blocking thread pool, never on
-/// Swift's cooperative pool. The C context is destroyed in `deinit`.
+/// Publishes and stored-message look-ups suspend without a thread (the connection's
+/// `PublishAcks` and `RequestMultiplexer`); every other call that waits for the server runs on the
+/// module's blocking thread pool, never on Swift's cooperative pool. The C context is destroyed in `deinit`.
 public final class JetStream: Sendable {
     /// The connection this context uses.
     public let connection: NATSConnection
@@ -264,29 +257,15 @@ public final class JetStream: Sendable {
     /// The stored message at `sequence` of `stream`, or `nil` if there is none (never stored,
     /// deleted, or removed by a work-queue acknowledgment).
     public func message(stream: String, sequence: UInt64) async throws(NATSError) -> StoredMessage? {
-        try await BlockingPool.shared.run { () throws(NATSError) -> StoredMessage? in
-            var msg: OpaquePointer? = nil
-            var code = jsErrCode(rawValue: 0)
-            let s = js_GetMsg(&msg, self.js, stream, sequence, nil, &code)
-            if s == NATS_NOT_FOUND || Int(code.rawValue) == NATSError.jsNoMessageFound { return nil }
-            try check(s, code, "getting \(stream) #\(sequence)")
-            defer { natsMsg_Destroy(msg) }
-            return StoredMessage(msg!)
-        }
+        try await getStoredMessage(stream: stream, request: #"{"seq":\#(sequence)}"#, what: "\(stream) #\(sequence)")
     }
 
     /// The last message stored on exactly `subject` in `stream` (e.g. the latest event of one
-    /// ticket), or `nil` if there is none.
+    /// ticket), or `nil` if there is none. A request through the connection's multiplexer
+    /// (StreamMessageGet.swift): no thread waits for the answer.
     public func lastMessage(stream: String, subject: String) async throws(NATSError) -> StoredMessage? {
-        try await BlockingPool.shared.run { () throws(NATSError) -> StoredMessage? in
-            var msg: OpaquePointer? = nil
-            var code = jsErrCode(rawValue: 0)
-            let s = js_GetLastMsg(&msg, self.js, stream, subject, nil, &code)
-            if s == NATS_NOT_FOUND || Int(code.rawValue) == NATSError.jsNoMessageFound { return nil }
-            try check(s, code, "getting the last message of \(stream) on \(subject)")
-            defer { natsMsg_Destroy(msg) }
-            return StoredMessage(msg!)
-        }
+        try await getStoredMessage(stream: stream, request: #"{"last_by_subj":\#(Self.jsonString(subject))}"#,
+                                   what: "the last message of \(stream) on \(subject)")
     }
 
     // MARK: Publish
@@ -315,14 +294,12 @@ public final class JetStream: Sendable {
         let deadline = clock.now + options.noRespondersRetryBudget
         var delay = Duration.milliseconds(25)
         var checkedStream = false
+        let acks = try connection.publishAcks()
+        let maxWait = options.apiTimeout.milliseconds(minimum: 1)
         while true {
-            let result: Result<JetStreamPublishAck, NATSError> = await BlockingPool.shared.perform {
-                do throws(NATSError) {
-                    return .success(try self.publishOnce(subject, bytes, headers, messageID, expectedStream))
-                } catch {
-                    return .failure(error)
-                }
-            }
+            // No thread waits for the ack: cnats' reply thread resumes this task (PublishAcks).
+            let result = await acks.publish(subject, bytes, headers: headers, messageID: messageID,
+                                            expectedStream: expectedStream, maxWait: maxWait)
             let error: NATSError
             switch result {
             case .success(let ack): return ack
@@ -342,28 +319,6 @@ public final class JetStream: Sendable {
             if clock.now + delay > deadline { throw error }
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, .milliseconds(250))
-        }
-    }
-
-    /// Blocking: one publish attempt.
-    private func publishOnce(_ subject: String, _ bytes: [UInt8], _ headers: NATSHeaders, _ messageID: String?,
-                             _ expectedStream: String?) throws(NATSError) -> JetStreamPublishAck {
-        try withPayloadBytes(bytes) { (raw) throws(NATSError) -> JetStreamPublishAck in
-            let msg = try createCMessage(subject: subject, reply: nil, payload: raw, headers: headers)
-            defer { natsMsg_Destroy(msg) }
-            let arena = CStringArena()
-            var po = jsPubOptions()
-            jsPubOptions_Init(&po)
-            po.MsgId = arena.dup(messageID)
-            po.ExpectStream = arena.dup(expectedStream)
-            po.MaxWait = options.apiTimeout.milliseconds(minimum: 1)
-            var pa: UnsafeMutablePointer<jsPubAck>? = nil
-            var code = jsErrCode(rawValue: 0)
-            let s = withExtendedLifetime(arena) { js_PublishMsg(&pa, js, msg, &po, &code) }
-            try check(s, code, "JetStream publish to \(subject)")
-            defer { jsPubAck_Destroy(pa) }
-            return JetStreamPublishAck(stream: String(cString: pa!.pointee.Stream), sequence: pa!.pointee.Sequence,
-                                       duplicate: pa!.pointee.Duplicate)
         }
     }
 

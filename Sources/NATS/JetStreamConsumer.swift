@@ -1,4 +1,9 @@
 import CNATS
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Metadata of a message delivered by a JetStream consumer.
 public struct JetStreamMetadata: Sendable, Hashable {
@@ -65,15 +70,41 @@ public struct JetStreamMessage: Sendable {
     public func term() throws(NATSError) { try send("+TERM") }
 }
 
+/// The stream and consumer names of the previous message of one subscription: a message from the
+/// same consumer shares them instead of allocating two new strings (a consumer name does not fit
+/// in a small string). Used from one cnats delivery thread at a time.
+struct JetStreamNames {
+    var stream = ""
+    var consumer = ""
+
+    /// `text` as a String, reusing `cached` when equal.
+    @inline(__always)
+    static func reuse(_ text: UnsafePointer<CChar>?, _ cached: inout String) -> String {
+        guard let text else { return "" }
+        let length = strlen(text)
+        let same = cached.utf8.count == length && cached.utf8.withContiguousStorageIfAvailable {
+            memcmp($0.baseAddress!, text, length) == 0
+        } == true
+        if !same { cached = String(cString: text) }
+        return cached
+    }
+}
+
 /// Copies a JetStream message (does not destroy `m`).
 func makeJetStreamMessage(_ m: OpaquePointer, connection: NATSConnection) -> JetStreamMessage {
+    var names = JetStreamNames()
+    return makeJetStreamMessage(m, connection: connection, names: &names)
+}
+
+/// Copies a JetStream message (does not destroy `m`), sharing stream and consumer names with `names`.
+func makeJetStreamMessage(_ m: OpaquePointer, connection: NATSConnection, names: inout JetStreamNames) -> JetStreamMessage {
     var meta: UnsafeMutablePointer<jsMsgMetaData>? = nil
     var metadata = JetStreamMetadata(stream: "", consumer: "", streamSequence: 0, consumerSequence: 0, deliveryCount: 0,
                                      pending: 0, timestampNanoseconds: 0)
     if natsMsg_GetMetaData(&meta, m) == NATS_OK, let meta {
         let md = meta.pointee
-        metadata = JetStreamMetadata(stream: md.Stream.map { String(cString: $0) } ?? "",
-                                     consumer: md.Consumer.map { String(cString: $0) } ?? "",
+        metadata = JetStreamMetadata(stream: JetStreamNames.reuse(md.Stream, &names.stream),
+                                     consumer: JetStreamNames.reuse(md.Consumer, &names.consumer),
                                      streamSequence: md.Sequence.Stream, consumerSequence: md.Sequence.Consumer,
                                      deliveryCount: md.NumDelivered, pending: md.NumPending, timestampNanoseconds: md.Timestamp)
         jsMsgMetaData_Destroy(meta)
@@ -239,8 +270,9 @@ public final class PullConsumer: Sendable {
             }
             var messages: [JetStreamMessage] = []
             messages.reserveCapacity(Int(list.Count))
+            var names = JetStreamNames()
             for i in 0..<Int(list.Count) {
-                if let m = list.Msgs[i] { messages.append(makeJetStreamMessage(m, connection: connection)) }
+                if let m = list.Msgs[i] { messages.append(makeJetStreamMessage(m, connection: connection, names: &names)) }
             }
             return messages
         }

@@ -24,6 +24,8 @@ final class ReplayContext: @unchecked Sendable {
     let lastSequenceAtStart: UInt64
     let caughtUpLock = ConditionLock()
     var caughtUp = false
+    /// Names of the previous message (touched only by the subscription's delivery thread).
+    var names = JetStreamNames()
 
     init(buffer: DeliveryBuffer<ReplayEvent>, connection: NATSConnection, lastSequenceAtStart: UInt64) {
         self.buffer = buffer
@@ -46,7 +48,7 @@ final class ReplayContext: @unchecked Sendable {
 private let replayMessageHandler: natsMsgHandler = { _, sub, msg, closure in
     guard let msg else { return }
     let context = Unmanaged<ReplayContext>.fromOpaque(closure!).takeUnretainedValue()
-    let message = makeJetStreamMessage(msg, connection: context.connection)
+    let message = makeJetStreamMessage(msg, connection: context.connection, names: &context.names)
     natsMsg_Destroy(msg)
     let seq = message.metadata.streamSequence
     if !context.isCaughtUp && seq > context.lastSequenceAtStart && context.markCaughtUp() {
@@ -99,17 +101,18 @@ public final class JetStreamReplay: AsyncSequence, Sendable {
 
         /// The next event; `nil` when the task is cancelled or the connection closed.
         public mutating func next() async throws(NATSError) -> ReplayEvent? {
-            if index < batch.count {
-                defer { index += 1 }
-                return batch[index]
+            if index == batch.count {
+                batch.removeAll(keepingCapacity: true)
+                index = 0
+                let (more, error) = await replay.buffer.take(into: &batch)
+                if let error { throw error }
+                guard more else { return nil }
             }
-            batch.removeAll(keepingCapacity: true)
-            index = 0
-            let (more, error) = await replay.buffer.take(into: &batch)
-            if let error { throw error }
-            guard more else { return nil }
-            index = 1
-            return batch[0]
+            // Move the event out (no retain/release of the message's storage), leaving a marker.
+            var event = ReplayEvent.caughtUp
+            swap(&event, &batch[index])
+            index += 1
+            return event
         }
     }
 }

@@ -88,7 +88,8 @@ public enum KeyValueWatchEvent: Sendable, Hashable {
     case initialValuesDone
 }
 
-/// A key-value bucket. Every call waits for the server on the module's blocking thread pool.
+/// A key-value bucket. `put` awaits its acknowledgment without a thread; every other call waits
+/// for the server on the module's blocking thread pool.
 /// The C store is destroyed in `deinit`.
 public final class KeyValueBucket: Sendable {
     /// The bucket name.
@@ -118,13 +119,36 @@ public final class KeyValueBucket: Sendable {
     }
 
     /// Stores `value` under `key`; returns the new revision.
+    ///
+    /// What `kvStore_Put` does (a JetStream publish to `$KV.<bucket>.<key>`, the stored sequence
+    /// is the revision), but awaiting the acknowledgment without a thread (``JetStream/publish(_:payload:headers:messageID:expectedStream:)``).
+    /// - Throws: ``NATSError`` with ``NATSStatus/invalidArgument`` for a key cnats would refuse.
     @discardableResult
     public func put(_ key: String, _ value: some Collection<UInt8>) async throws(NATSError) -> UInt64 {
-        let bytes = Array(value)
-        return try await BlockingPool.shared.run { () throws(NATSError) -> UInt64 in
-            var rev: UInt64 = 0
-            try check(kvStore_Put(&rev, self.kv, key, bytes, Int32(bytes.count)), "kv put \(self.name)/\(key)")
-            return rev
+        guard Self.isValidKey(key) else {
+            throw NATSError(status: .invalidArgument, text: "kv put \(name)/\(key): invalid key")
+        }
+        do {
+            return try await jetStream.publish("$KV.\(name).\(key)", payload: value).sequence
+        } catch {
+            throw NATSError(status: error.status, jetStreamCode: error.jetStreamCode, text: "kv put \(name)/\(key): \(error.text)")
+        }
+    }
+
+    /// cnats' key rule: not empty, no leading or trailing `.`, only `[A-Za-z0-9-_=./]`.
+    static func isValidKey(_ key: String) -> Bool {
+        let utf8 = key.utf8
+        guard let first = utf8.first, let last = utf8.last, first != UInt8(ascii: "."), last != UInt8(ascii: ".") else {
+            return false
+        }
+        return utf8.allSatisfy { c in
+            switch c {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "="), UInt8(ascii: "."), UInt8(ascii: "/"):
+                true
+            default:
+                false
+            }
         }
     }
 

@@ -162,6 +162,15 @@ private let reconnectDelayCallback: natsCustomReconnectDelayHandler = { _, attem
     return base + (jitter > 0 ? Int64.random(in: 0...jitter) : 0)
 }
 
+/// Opens cnats once, before the first connection, without lock spinning: by default every cnats
+/// mutex spins up to 2,000 times before sleeping, which on a small machine shared by the
+/// services and nats-server burned ~6 % of the pipeline's CPU in `natsMutex_Lock` (perf profile
+/// of `meridian bench e2e`, Docs/PERFORMANCE.md). A failure leaves cnats to open itself lazily
+/// with its defaults.
+let libraryOpened: Void = {
+    _ = nats_Open(0)
+}()
+
 /// A connection to a NATS server (or cluster), over cnats.
 ///
 /// Thread-safe; share one connection per process. cnats delivers messages and events on its own
@@ -173,6 +182,10 @@ public final class NATSConnection: Sendable {
     let options: NATSOptions
     /// The logger given to ``connect(_:logger:)``.
     public let logger: Logger
+    /// JetStream publish acknowledgments (created on the first JetStream publish).
+    private let acks = Mutex<PublishAcks?>(nil)
+    /// Requests awaiting their reply (created on the first request).
+    private let requests = Mutex<RequestMultiplexer?>(nil)
 
     private init(nc: OpaquePointer, hub: ConnectionEventHub, options: NATSOptions, logger: Logger) {
         self.nc = nc
@@ -184,7 +197,11 @@ public final class NATSConnection: Sendable {
     deinit {
         hub.closing.store(true, ordering: .relaxed)
         let nc = SendablePointer(self.nc)
+        let acks = self.acks.withLock { $0.take() }
+        let requests = self.requests.withLock { $0.take() }
         BlockingPool.shared.submit {   // closing flushes: keep it off the cooperative pool
+            acks?.destroy()
+            requests?.destroy()
             natsConnection_Close(nc.pointer)
             natsConnection_Destroy(nc.pointer)
         }
@@ -195,6 +212,7 @@ public final class NATSConnection: Sendable {
     /// - Throws: ``NATSError`` with status ``NATSStatus/noServer`` when no server answers within
     ///   `options.connectTimeout` (unless `retryOnFailedConnect` is set), ``NATSStatus/authFailed``, ...
     public static func connect(_ options: NATSOptions, logger: Logger = Logger(label: "meridian.nats")) async throws(NATSError) -> NATSConnection {
+        _ = libraryOpened
         var seedFile: String? = nil
         if case .nkey(_, let file) = options.auth { seedFile = file }
         let hub = ConnectionEventHub(logger: logger, reconnect: options.reconnect, seedFile: seedFile)
@@ -359,24 +377,27 @@ public final class NATSConnection: Sendable {
     ///   `subject`, or ``NATSStatus/timeout`` when no reply arrives within `timeout`.
     public func request(_ subject: String, payload: some Collection<UInt8> = [UInt8](), headers: NATSHeaders = NATSHeaders(),
                         timeout: Duration = .seconds(5)) async throws(NATSError) -> NATSMessage {
-        let bytes = Array(payload)
-        return try await BlockingPool.shared.run { () throws(NATSError) -> NATSMessage in
-            try withPayloadBytes(bytes) { (raw) throws(NATSError) -> NATSMessage in
-                let request = try createCMessage(subject: subject, reply: nil, payload: raw, headers: headers)
-                defer { natsMsg_Destroy(request) }
-                var reply: OpaquePointer? = nil
-                let s = natsConnection_RequestMsg(&reply, self.nc, request, timeout.milliseconds(minimum: 1))
-                if s == NATS_NO_RESPONDERS {
-                    if let reply { natsMsg_Destroy(reply) }
-                    throw NATSError(status: .noResponders, text: "no responders on \(subject)")
-                }
-                if s == NATS_TIMEOUT {
-                    throw NATSError(status: .timeout, text: "no reply on \(subject) within \(timeout)")
-                }
-                try check(s, "request on \(subject)")
-                defer { natsMsg_Destroy(reply) }
-                return makeMessage(reply!)
-            }
+        let mux = try requestMultiplexer()
+        return try await mux.request(nc, subject, Array(payload), headers: headers, timeout: timeout).get()
+    }
+
+    /// The connection's JetStream acknowledgment router, created on first use.
+    func publishAcks() throws(NATSError) -> PublishAcks {
+        try acks.withLock { (acks) throws(NATSError) -> PublishAcks in
+            if let acks { return acks }
+            let made = try PublishAcks.make(nc)
+            acks = made
+            return made
+        }
+    }
+
+    /// The connection's request multiplexer, created on first use.
+    func requestMultiplexer() throws(NATSError) -> RequestMultiplexer {
+        try requests.withLock { (requests) throws(NATSError) -> RequestMultiplexer in
+            if let requests { return requests }
+            let made = try RequestMultiplexer.make(nc)
+            requests = made
+            return made
         }
     }
 

@@ -160,15 +160,11 @@ public struct TicketEvent: Codable, Hashable, Sendable {
 
     /// Compact JSON with sorted keys (one JSON Lines record).
     public var jsonString: String {
-        JSONCoding.string(self)
+        String(decoding: TicketEvent.encodeJSON(self), as: UTF8.self)   // TicketEventEncoding.swift
     }
 
-    /// Decodes one event from untrusted JSON bytes (at most `WireLimits.maxPayloadBytes`).
-    /// - Throws: `WireError` naming the first field that failed its check (see `init(from:)`).
-    /// - Complexity: O(bytes.count).
-    public static func decode(json bytes: some Collection<UInt8>) throws(WireError) -> TicketEvent {
-        try WireDecoding.decode(TicketEvent.self, from: bytes)
-    }
+    // Decoding: `decode(json:)` in TicketEventDecoding.swift (a fast path for the log's own
+    // shape, checked against the same limits; `init(from:)` below for everything else).
 
     /// The longest free text of an event (`reason`, `assignee`, `calendar`), in characters.
     public static let maxTextLength = 200
