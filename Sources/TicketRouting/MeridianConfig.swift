@@ -29,6 +29,8 @@ public struct MeridianConfig: Sendable {
     public var routing: RoutingPolicy
     /// The calendar of `24x7` targets.
     public var twentyFourSeven: BusinessCalendar
+    /// Support policies: partner escalation warnings, support hours, threading (`partners:`, `threading:`).
+    public var partners = PartnerPolicy()
 
     /// Region ids, sorted.
     public var regions: [RegionID] { calendars.keys.sorted() }
@@ -165,8 +167,10 @@ public struct MeridianConfig: Sendable {
         guard !plans.isEmpty else {
             throw ConfigError(file: file, keyPath: "plans", message: "the config needs at least one plan")
         }
-        return MeridianConfig(
+        var config = MeridianConfig(
             file: file, calendars: calendars, regionTiers: regionTiers, plans: plans, routing: routing)
+        config.partners = try PartnerPolicy.parse(partners: top["partners"], threading: top["threading"], parser: p)
+        return config
     }
 }
 

@@ -22,6 +22,11 @@ public enum ClockKind: String, Codable, Hashable, Sendable, CaseIterable {
 /// - `calendar_changed`: `calendar` (the calendar id that changed: a region id or `24x7`).
 /// - `warning`, `breached` (alerts): `plan`, `severity`, `clock`, `cycle`, `due`, (warning)
 ///   `threshold`, (breached) `overdue_seconds`.
+/// - Support policies (Docs/ARCHITECTURE.md, "Support policies"): `created` / `routed` carry the
+///   ticket's `partner` (and `linked_case` for a follow-up that came too late to reopen its case);
+///   `taken`: `owner`, `to_region` (the owner's region), `tier`; `time_logged`: `seconds`,
+///   `work_class`, `note`, `owner` (who logged it); `partner_warning`: `partner`, `cases`,
+///   `escalations`, `note` (the advice).
 public struct TicketEvent: Codable, Hashable, Sendable {
     public enum Kind: String, Codable, Hashable, Sendable, CaseIterable {
         case created, routed, assigned, responded
@@ -33,6 +38,10 @@ public struct TicketEvent: Codable, Hashable, Sendable {
         case handedOff = "handed_off"
         case calendarChanged = "calendar_changed"
         case warning, breached
+        // Support policies: ownership, support hours, partner escalation warnings.
+        case taken
+        case timeLogged = "time_logged"
+        case partnerWarning = "partner_warning"
 
         /// Whether this kind is an SLA alert.
         public var isAlert: Bool { self == .warning || self == .breached }
@@ -60,6 +69,21 @@ public struct TicketEvent: Codable, Hashable, Sendable {
     public var overdueSeconds: Int64?
     /// A free-text note from the team (`meridian ticket respond T-1 --note "..."`).
     public var note: String?
+
+    // Support policies (Sources/TicketRouting/Policies).
+    /// The partner (reseller) of the ticket (`created`, `routed`, `partner_warning`).
+    public var partner: String?
+    /// `taken`: who owns the case; `time_logged`: who logged the time.
+    public var owner: String?
+    /// `time_logged`: the time spent, in seconds.
+    public var seconds: Int64?
+    /// `time_logged`: `question` (deducted from the partner's hours) or `incident` (not deducted).
+    public var workClass: WorkClass?
+    /// `partner_warning`: the partner's cases in the window, and how many went beyond L1.
+    public var cases: Int?
+    public var escalations: Int?
+    /// `created`: the resolved case a late follow-up refers to.
+    public var linkedCase: TicketID?
 
     public init(
         ticket: TicketID, kind: Kind, at: Instant, region: RegionID,
@@ -98,15 +122,21 @@ public struct TicketEvent: Codable, Hashable, Sendable {
         case tier, reason, node, assignee, automatic, calendar, clock, cycle, threshold, due
         case overdueSeconds = "overdue_seconds"
         case note
+        case partner, owner, seconds
+        case workClass = "work_class"
+        case cases, escalations
+        case linkedCase = "linked_case"
     }
 
     // MARK: Constructors
 
     /// `created`: the ticket entered Meridian; `region` is the clock owner (its home region).
     public static func created(_ ticket: Ticket) -> TicketEvent {
-        TicketEvent(
+        var event = TicketEvent(
             ticket: ticket.id, kind: .created, at: ticket.createdAt, region: ticket.region, plan: ticket.plan,
             severity: ticket.severity, homeRegion: ticket.region, createdAt: ticket.createdAt)
+        event.partner = ticket.partner
+        return event
     }
 
     /// `routed`: the router placed the ticket (`decision.region`, `decision.tier`) at `at`.
@@ -115,6 +145,13 @@ public struct TicketEvent: Codable, Hashable, Sendable {
             ticket: ticket.id, kind: .routed, at: at, region: ticket.region, plan: ticket.plan,
             severity: ticket.severity, homeRegion: ticket.region, createdAt: ticket.createdAt,
             toRegion: decision.region, tier: decision.tier, reason: decision.reason.rawValue)
+            .with(partner: ticket.partner)
+    }
+
+    private func with(partner: String?) -> TicketEvent {
+        var copy = self
+        copy.partner = partner
+        return copy
     }
 
     /// A lifecycle event with only the common fields (plus `automatic` / `tier` where given).
@@ -152,6 +189,7 @@ public struct TicketEvent: Codable, Hashable, Sendable {
         if let tier, kind == .routed || kind == .escalated || kind == .assigned { id += ":\(tier.rawValue)" }
         if kind == .responded, automatic == true { id += ":auto" }
         if kind == .handedOff, let toRegion { id += ":\(toRegion.rawValue)" }
+        if kind == .timeLogged, let seconds { id += ":\(seconds)" }
         return id
     }
 

@@ -25,6 +25,10 @@ public struct ValidationError: Error, Codable, Hashable, Sendable, CustomStringC
         case unknownSeverity = "unknown_severity"
         /// `created_at` is not an ISO-8601 date-time with an offset.
         case badTimestamp = "bad_timestamp"
+        /// A follow-up names a case (`case`, `[Case ID]`, `Case #ID`) that Meridian does not know.
+        case unknownCase = "unknown_case"
+        /// The `case` field is not a ticket id.
+        case badCase = "bad_case"
     }
 
     public var code: Code
