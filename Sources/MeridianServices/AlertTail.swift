@@ -6,7 +6,7 @@ public import TicketRouting
 public struct AlertFilter: Sendable, Hashable {
     public var region: RegionID?
     public var plan: PlanID?
-    /// `warning`, `breached`, or both when nil.
+    /// `warning`, `breached`, `partner_warning`, or warnings and breaches when nil.
     public var kind: TicketEvent.Kind?
 
     public init(region: RegionID? = nil, plan: PlanID? = nil, kind: TicketEvent.Kind? = nil) {
@@ -22,7 +22,7 @@ public struct AlertFilter: Sendable, Hashable {
 
     /// Whether an event is an alert this filter shows.
     public func matches(_ event: TicketEvent) -> Bool {
-        event.kind.isAlert && (kind == nil || event.kind == kind) && (region == nil || event.region == region)
+        (kind == nil ? event.kind.isAlert : event.kind == kind && (event.kind.isAlert || event.kind == .partnerWarning)) && (region == nil || event.region == region)
             && (plan == nil || event.plan == plan)
     }
 }
@@ -72,6 +72,7 @@ public enum AlertTail {
     /// One human line per alert:
     /// `2026-11-24T11:00:00Z BREACHED emea A-1 enterprise/major first_response due 2026-11-24T11:00:00Z overdue 0s`.
     public static func line(_ event: TicketEvent) -> String {
+        if event.kind == .partnerWarning { return PartnerWarningLine.line(event) }
         var text = "\(event.at.iso8601) \(event.kind == .breached ? "BREACHED" : "WARNING ") \(event.region) \(event.ticket)"
         text += " \(event.plan?.rawValue ?? "?")/\(event.severity?.rawValue ?? "?") \(event.clock?.rawValue ?? "?")"
         if let due = event.due { text += " due \(due.iso8601)" }

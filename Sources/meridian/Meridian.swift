@@ -15,6 +15,7 @@ struct Meridian: AsyncParsableCommand {
             WorkerCommand.self,
             TailCommand.self,
             TicketCommand.self,
+            ReportCommand.self,
             InboxCommand.self,
             SubmitCommand.self,
             Demo.self,

@@ -25,7 +25,7 @@ struct TailCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only alerts of tickets on this plan.", valueName: "id"))
     var plan: String?
 
-    @Option(help: ArgumentHelp("warning or breached (default: both).", valueName: "kind"))
+    @Option(help: ArgumentHelp("warning, breached or partner_warning (default: warning and breached).", valueName: "kind"))
     var kind: String?
 
     @Option(help: ArgumentHelp("Show the alerts of this last stretch of time first, e.g. 1h, 30m.", valueName: "duration"))
@@ -38,8 +38,8 @@ struct TailCommand: AsyncParsableCommand {
     var limit: Int?
 
     func validate() throws {
-        if let kind, kind != "warning", kind != "breached" {
-            throw ValidationError("--kind: \"\(kind)\" is not warning or breached")
+        if let kind, kind != "warning", kind != "breached", kind != "partner_warning" {
+            throw ValidationError("--kind: \"\(kind)\" is not warning, breached or partner_warning")
         }
         if let since, DurationText.seconds(since) == nil {
             throw ValidationError("--since: \"\(since)\" is not a duration like 1h or 30m")
@@ -86,10 +86,15 @@ struct TicketCommand: AsyncParsableCommand {
               escalate  escalated (work for the next tier; --tier to choose)
               resolve   resolved
               reopen    reopened (a new resolution cycle)
+              take      taken (at L2 or above: you own the case; its follow-ups come to you)
+              log-time  time_logged (ticket log-time ID 25m [--class question|incident] [--note TEXT])
             """)
 
     enum Action: String, ExpressibleByArgument, CaseIterable {
         case respond, wait, resume, escalate, resolve, reopen
+        // Support policies (TicketPolicyActions.swift).
+        case take
+        case logTime = "log-time"
 
         var kind: TicketEvent.Kind {
             switch self {
@@ -99,17 +104,21 @@ struct TicketCommand: AsyncParsableCommand {
             case .escalate: .escalated
             case .resolve: .resolved
             case .reopen: .reopened
+            case .take: .taken
+            case .logTime: .timeLogged
             }
         }
     }
 
     @OptionGroup var nats: NATSConnectionOptions
 
-    @Argument(help: "respond, wait, resume, escalate, resolve or reopen.")
+    @Argument(help: "respond, wait, resume, escalate, resolve, reopen, take or log-time.")
     var action: Action
 
     @Argument(help: "The ticket id.")
     var ticket: String
+
+    @OptionGroup var policyOptions: TicketPolicyOptions
 
     @Option(help: ArgumentHelp("A note for the log.", valueName: "text"))
     var note: String?
@@ -136,9 +145,11 @@ struct TicketCommand: AsyncParsableCommand {
         }
         if automatic, action != .respond { throw ValidationError("--automatic goes with respond only") }
         if tier != nil, action != .escalate { throw ValidationError("--tier goes with escalate only") }
+        try policyOptions.validate(for: action)
     }
 
     func run() async throws {
+        if action == .take || action == .logTime { return try await runPolicyAction() }
         let logger = nats.bootstrapLogging()
         let connection = try await nats.connect(name: "meridian-ticket", logger: logger)
         let id = TicketID(ticket)!
