@@ -9,9 +9,9 @@ public enum ReportText {
         guard let first = rows.first else { return "" }
         let widths = first.indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
         return rows.map { row in
-            zip(row, widths).enumerated().map { i, cell in
-                i == row.count - 1 ? cell.0 : cell.0.padding(toLength: cell.1, withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
+            var line = zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            while line.last == " " { line.removeLast() }
+            return line
         }.joined(separator: "\n")
     }
 
