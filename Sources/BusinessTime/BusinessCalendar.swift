@@ -226,15 +226,24 @@ public struct BusinessCalendar: Sendable, Equatable, CustomStringConvertible {
 
     // MARK: - Days and local time
 
-    /// The holiday name of a date: a closed day's name (`"holiday"` if it has none), or
-    /// the name of a special-hours rule for that date if it has one; nil on ordinary days.
-    /// - Complexity: O(1) expected.
+    /// The holiday name of a date: a closed day's name (its rule's text, e.g. `easter+1`,
+    /// or `"holiday"` if it has none), or the name of a special-hours rule for that date if
+    /// it has one; nil on ordinary days.
+    /// - Complexity: O(1) expected, plus O(movable rules) when the spec has some.
     public func holidayName(on date: LocalDate) -> String? {
-        engine.compiler.rules.name(on: date)
+        holiday(on: date).map { $0.name ?? $0.rule?.description ?? "holiday" }
+    }
+
+    /// The holiday of a date with the rule it comes from: a closed day (dated, yearly or
+    /// movable), or a special-hours day with a name; nil on ordinary days.
+    /// - Complexity: O(1) expected, plus O(movable rules) when the spec has some
+    ///   (their dates for the date's year and the years either side).
+    public func holiday(on date: LocalDate) -> Holiday? {
+        engine.compiler.rules.holiday(on: date)
     }
 
     /// The local opening intervals that start on `date`, after holidays and special hours.
-    /// - Complexity: O(1) expected.
+    /// - Complexity: O(1) expected, plus O(movable rules) when the spec has some.
     public func openingHours(on date: LocalDate) -> [DailyInterval] {
         engine.compiler.rules.intervals(onDay: date.daysSinceEpoch)
     }

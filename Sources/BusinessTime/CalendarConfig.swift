@@ -15,6 +15,9 @@ public import Yams
 ///     holidays:
 ///       - 2026-05-14                      # closed all day, once
 ///       - 12-25                           # closed all day, every year
+///       - 07-04 observed                  # every year, and Fri before / Mon after on a weekend
+///       - 4th thu of nov                  # n-th (1st-5th) or last weekday of a month, yearly
+///       - { rule: easter+1, name: Easter Monday }  # days from Western Easter (-80...+250)
 ///       - { date: 2026-12-31, name: Saint-Sylvestre }
 ///       - { date: 2026-12-24, hours: "08:00-12:00", name: Christmas Eve }  # reduced hours
 ///     open_days:                          # extra open days (e.g. a working Saturday)
@@ -376,27 +379,28 @@ extension CalendarConfig {
                     throw error(path, "\(date) is already given at \(previous.path)", node)
                 }
                 set.oneOff[date] = (false, path)
-            case .closedYearly:
+            case .closedYearly, .closedMovable:
                 break
             }
             set.rules.append(rule)
         }
 
         func holidays(_ node: Node, _ path: String, into set: inout RuleSet) throws(ConfigError) {
-            let list = try items(node, path, expected: "a list of dates (2026-12-25, 12-25 or {date: ..., name: ...})")
+            let list = try items(node, path, expected: "a list of holidays (2026-12-25, 12-25, easter+1, ... or {date: ..., name: ...})")
             for (i, item) in list.enumerated() {
                 let itemPath = "\(path)[\(i)]"
                 if item.mapping != nil {
                     try holidayMap(item, itemPath, into: &set)
                     continue
                 }
-                let text = try string(item, itemPath, expected: "a date (2026-12-25), a yearly date (12-25) or {date: ..., name: ...}")
-                try add(try dateRule(text, name: nil, itemPath, item), itemPath, item, into: &set)
+                let text = try string(item, itemPath, expected: "a date (2026-12-25), a yearly date or rule (12-25, easter+1) or {date: ..., name: ...}")
+                try add(try holidayRule(text, name: nil, itemPath, item), itemPath, item, into: &set)
             }
         }
 
         func holidayMap(_ node: Node, _ path: String, into set: inout RuleSet) throws(ConfigError) {
             var dateNode: Node?
+            var ruleNode: Node?
             var name: String?
             var hoursNode: Node?
             let entries = try pairs(node, path, expected: "{date: ..., name: ..., hours: ...}")
@@ -410,23 +414,41 @@ extension CalendarConfig {
             for (key, keyNode, value) in entries where !shortForm {
                 switch key {
                 case "date": dateNode = value
+                case "rule": ruleNode = value
                 case "name": name = try string(value, "\(path).name", expected: "a name")
                 case "hours": hoursNode = value
                 default:
-                    throw error("\(path).\(key)", "unknown key (known: date, name, hours)", keyNode)
+                    throw error("\(path).\(key)", "unknown key (known: date, rule, name, hours)", keyNode)
                 }
             }
-            guard let dateNode else {
-                throw error(path, "missing key \"date\"", node)
+            let rule: DayRule
+            let datePath: String
+            let text: String
+            let valueNode: Node
+            switch (dateNode, ruleNode) {
+            case let (dateNode?, nil):
+                valueNode = dateNode
+                datePath = shortForm ? path : "\(path).date"
+                text = try string(dateNode, datePath, expected: "a date (2026-12-24) or a yearly date (12-25)")
+                rule = try dateRule(text, name: name, datePath, dateNode)
+            case let (nil, ruleNode?):
+                valueNode = ruleNode
+                datePath = "\(path).rule"
+                text = try string(ruleNode, datePath, expected: "a yearly rule (easter+1, 4th thu of nov, 07-04 observed, 12-25)")
+                rule = try holidayRule(text, name: name, datePath, ruleNode)
+                if case .closed = rule {
+                    throw error(datePath, "\"\(text)\" is a date: write it as date: \(text)", ruleNode)
+                }
+            case (nil, nil):
+                throw error(path, "missing key \"date\" or \"rule\"", node)
+            case (_?, _?):
+                throw error(path, "give \"date\" or \"rule\", not both", node)
             }
-            let datePath = shortForm ? path : "\(path).date"
-            let text = try string(dateNode, datePath, expected: "a date (2026-12-24) or a yearly date (12-25)")
-            let rule = try dateRule(text, name: name, datePath, dateNode)
             if let hoursNode {
                 let intervals = try intervals(hoursNode, shortForm ? "\(path).\(text)" : "\(path).hours")
                 if !intervals.isEmpty {
                     guard case .closed(let date, _) = rule else {
-                        throw error(datePath, "reduced hours need a full date (YYYY-MM-DD), not \"\(text)\"", dateNode)
+                        throw error(datePath, "reduced hours need a full date (YYYY-MM-DD), not \"\(text)\"", valueNode)
                     }
                     try add(.hours(date, intervals, name: name), path, node, into: &set)
                     return
@@ -437,13 +459,28 @@ extension CalendarConfig {
 
         /// `2026-12-25` → `.closed`; `12-25` → `.closedYearly`.
         func dateRule(_ text: String, name: String?, _ path: String, _ node: Node) throws(ConfigError) -> DayRule {
-            if let date = LocalDate(iso: text) {
-                return .closed(date, name: name)
-            }
-            if let (month, day) = CalendarConfig.monthDay(text) {
-                return .closedYearly(month: month, day: day, name: name)
+            if let rule = CalendarConfig.fixedRule(text, name: name) { return rule }
+            if MovableHoliday.parse(text) != nil {
+                throw error(path, "\"\(text)\" is a yearly rule: write it as rule: \(text)", node)
             }
             throw error(path, "\"\(text)\" is not a date (YYYY-MM-DD) or a yearly date (MM-DD)", node)
+        }
+
+        /// A date (`2026-12-25`, `12-25`) or a movable rule (`easter+1`, `4th thu of nov`,
+        /// `last mon of may`, `07-04 observed`), see `MovableHoliday`.
+        func holidayRule(_ text: String, name: String?, _ path: String, _ node: Node) throws(ConfigError) -> DayRule {
+            if let rule = CalendarConfig.fixedRule(text, name: name) { return rule }
+            switch MovableHoliday.parse(text) {
+            case .success(let rule)?:
+                return .closedMovable(rule, name: name)
+            case .failure(let problem)?:
+                throw error(path, "\"\(text)\": \(problem)", node)
+            case nil where !text.isEmpty && text.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 45 }):
+                throw error(path, "\"\(text)\" is not a date (YYYY-MM-DD) or a yearly date (MM-DD)", node)
+            case nil:
+                throw error(path, "\"\(text)\" is not a holiday: expected a date (2026-12-25), a yearly date (12-25), "
+                    + "12-25 observed, 4th thu of nov, last mon of may or easter+1", node)
+            }
         }
 
         func openDays(_ node: Node, _ path: String, into set: inout RuleSet) throws(ConfigError) {
@@ -523,6 +560,13 @@ extension CalendarConfig {
         default:
             return nil
         }
+    }
+
+    /// `2026-12-25` → `.closed`; `12-25` → `.closedYearly`; nil for anything else.
+    static func fixedRule(_ text: String, name: String?) -> DayRule? {
+        if let date = LocalDate(iso: text) { return .closed(date, name: name) }
+        if let (month, day) = monthDay(text) { return .closedYearly(month: month, day: day, name: name) }
+        return nil
     }
 
     /// `MM-DD` (02-29 allowed): a yearly date.

@@ -77,12 +77,15 @@ public struct WeeklySchedule: Hashable, Sendable {
     }
 }
 
-/// A rule for one date or a yearly date, overriding the weekly schedule.
+/// A rule for one date, a yearly date or a yearly movable date, overriding the weekly schedule.
 public enum DayRule: Hashable, Sendable {
     /// A one-off holiday: closed all day.
     case closed(LocalDate, name: String?)
     /// A holiday every year on month-day (`12-25`): closed all day.
     case closedYearly(month: Int, day: Int, name: String?)
+    /// A holiday every year on the date(s) a rule gives that year: `easter+1`,
+    /// `4th thu of nov`, `07-04 observed` (see `MovableHoliday`).
+    case closedMovable(MovableHoliday, name: String?)
     /// That date's hours replace the weekly ones: reduced hours, or an extra open day.
     case hours(LocalDate, [DailyInterval], name: String?)
 }

@@ -166,7 +166,8 @@ struct CalendarCompiler: Sendable {
     /// one takes the earlier occurrence); an end that resolves at or before its start leaves
     /// nothing. A local date that did not exist at all (Pacific/Apia 2011-12-30) has no
     /// open time. Intervals are then clipped to the table's range and merged.
-    /// - Complexity: O(days + transitions), a few Foundation calls per transition.
+    /// - Complexity: O(days + transitions + years × movable rules), a few Foundation calls
+    ///   per transition.
     func compile(firstDay: Int64, endDay: Int64) -> IntervalTable {
         let margin: Int64 = 3 * 86_400
         let zone = ZoneTable(timeZone.value, from: (firstDay - 1) * 86_400 - margin, to: endDay * 86_400 + margin)
@@ -174,6 +175,8 @@ struct CalendarCompiler: Sendable {
         let hi = zone.resolve(local: endDay * 86_400)
         var intervals: [(Int64, Int64)] = []
         intervals.reserveCapacity(Int(endDay - firstDay + 1) * max(1, rules.weekly.map(\.count).max() ?? 1))
+        // Movable holidays (Easter, n-th weekdays, observed days): once per year of the range.
+        let movableDays = rules.movableDays((firstDay - 1)..<endDay)
         var dayStart = zone.resolve(local: (firstDay - 1) * 86_400)
         // Most days are more than two days from any transition: then every local time of
         // the day and the next resolves with one offset. `k` walks the segments.
@@ -190,7 +193,7 @@ struct CalendarCompiler: Sendable {
             }
             let nextDayStart = resolve(base + 86_400)
             defer { dayStart = nextDayStart }
-            let local = rules.intervals(onDay: day)
+            let local = rules.intervals(onDay: day, movableDays: movableDays)
             if local.isEmpty || nextDayStart == dayStart { continue }
             for interval in local {
                 var s = interval.start == 0 ? dayStart : resolve(base + Int64(interval.start))

@@ -43,7 +43,8 @@ extension CalendarCommand {
     }
 
     /// The text of `calendar show`: a heading, then one line per open interval (the
-    /// first of a day carries the date), closed days and holidays marked.
+    /// first of a day carries the date), closed days and holidays marked with their name
+    /// and, for a movable one, the rule that puts it on that date.
     ///
     /// ```
     /// emea (Europe/Paris): 2026-12-23 to 2026-12-25, 20h00m open
@@ -51,6 +52,7 @@ extension CalendarCommand {
     /// 2026-12-24 Thu  08:00-18:00 +01:00   2026-12-24T07:00:00Z..2026-12-24T17:00:00Z
     /// 2026-12-25 Fri  closed: Noël
     /// ```
+    /// and `2031-04-14 Mon  closed: Lundi de Pâques (easter+1)`.
     static func render(_ calendar: BusinessCalendar, from first: LocalDate, days: Int) -> String {
         let last = first.adding(days: Int64(days - 1))
         let rangeStart = calendar.localInstant(date: first, secondOfDay: 0)
@@ -60,7 +62,7 @@ extension CalendarCommand {
         for offset in 0..<Int64(days) {
             let date = first.adding(days: offset)
             let label = "\(date) \(date.weekday.shortName.prefix(1).uppercased() + date.weekday.shortName.dropFirst())  "
-            let holiday = calendar.holidayName(on: date)
+            let holiday = calendar.holiday(on: date)
             var lines: [String] = []
             for interval in calendar.openingHours(on: date) {
                 let start = calendar.localInstant(date: date, secondOfDay: Int(interval.start))

@@ -41,7 +41,9 @@ struct ReferenceCalendar {
         intervals = merged
     }
 
-    /// The rules' precedence: dated closed, dated hours, yearly closed, weekly.
+    /// The rules' precedence: dated closed, dated hours, yearly or movable closed, weekly.
+    /// A movable rule closes a day if its dates for the day's year or a neighbouring one
+    /// contain it (checked day by day; the engine finds them once per compiled year).
     static func hours(_ spec: CalendarSpec, day: LocalDate) -> [DailyInterval] {
         var hours: [DailyInterval]? = nil
         for rule in spec.rules {
@@ -51,6 +53,10 @@ struct ReferenceCalendar {
         if let hours { return hours }
         for rule in spec.rules {
             if case .closedYearly(let m, let d, _) = rule, m == day.month, d == day.day { return [] }
+            if case .closedMovable(let movable, _) = rule,
+               (day.year - 1...day.year + 1).contains(where: { movable.dates(forYear: $0).contains(day) }) {
+                return []
+            }
         }
         return spec.weekly.days[day.weekday] ?? []
     }
@@ -141,13 +147,26 @@ extension SeededGenerator {
             let d = LocalDate(
                 year: Int.random(in: years, using: &self), month: Int.random(in: 1...12, using: &self),
                 day: Int.random(in: 1...28, using: &self))!
-            switch Int.random(in: 0..<4, using: &self) {
+            switch Int.random(in: 0..<5, using: &self) {
             case 0: rules.append(.closedYearly(month: d.month, day: d.day, name: "yearly"))
+            case 4: rules.append(.closedMovable(movableHoliday(), name: nil))
             case 1 where specialDays.insert(d).inserted: rules.append(.hours(d, dayIntervals(), name: nil))
             default: rules.append(.closed(d, name: "holiday"))
             }
         }
         return CalendarSpec(id: "random", timeZoneIdentifier: zone, weekly: WeeklySchedule(days: days), rules: rules)
+    }
+
+    /// Any movable rule: an n-th or last weekday, an Easter offset, an observed date.
+    mutating func movableHoliday() -> MovableHoliday {
+        let weekday = Weekday(rawValue: Int.random(in: 1...7, using: &self))!
+        let month = Int.random(in: 1...12, using: &self)
+        switch Int.random(in: 0..<4, using: &self) {
+        case 0: return .nthWeekday(ordinal: Int.random(in: 1...5, using: &self), weekday, month: month)
+        case 1: return .lastWeekday(weekday, month: month)
+        case 2: return .easter(offset: Int.random(in: MovableHoliday.easterOffsets, using: &self))
+        default: return .observed(month: month, day: Int.random(in: 1...LocalDate.daysInMonth(year: 2024, month: month), using: &self))
+        }
     }
 
     mutating func dayIntervals() -> [DailyInterval] {
