@@ -9,8 +9,8 @@ import TicketRouting
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Reports from the event log: partners (escalation rates, warnings), hours (a partner's support hours).",
-        subcommands: [PartnersReport.self, HoursReport.self])
+        abstract: "Reports from the event log: partners (escalation rates, warnings), hours (a partner's support hours), sla (met/breached).",
+        subcommands: [PartnersReport.self, HoursReport.self, SLAReportCommand.self])
 }
 
 /// `--from`, `--to` and the output format, shared by the reports.

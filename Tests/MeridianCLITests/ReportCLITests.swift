@@ -116,6 +116,20 @@ struct ReportCLITests {
         #expect(statement.remaining == 140_700)
         #expect(statement.cases.map(\.deducted) == [2400, 900, 0])
 
+        let chart = try MeridianCLI.temporaryDirectory() + "/sla.svg"
+        let sla = try await MeridianCLI.run(["report", "sla", "--chart", chart] + period + nats)
+        #expect(sla.status == 0, "\(sla)")
+        #expect(sla.stdout == """
+            REGION  PLAN     MONTH    TICKETS  FR MET  FR BREACHED  RES MET  RES BREACHED  FR MEDIAN  FR P90  ESCALATED
+            emea    premium  2026-11  4        0       0            0        0             -          -       25.0%
+
+            """)
+        #expect(try String(contentsOfFile: chart, encoding: .utf8).hasPrefix("<?xml"))
+        let slaCSV = try await MeridianCLI.run(["report", "sla", "--csv", "--plan", "premium"] + period + nats)
+        #expect(slaCSV.stdout.hasSuffix("\nemea,premium,2026-11,4,0,0,0,0,1,0.2500,,\n"))
+        let badPlan = try await MeridianCLI.run(["report", "sla", "--plan", "gold"] + period + nats)
+        #expect(badPlan.status == 2)
+
         let unknown = try await MeridianCLI.run(["report", "hours", "--partner", "nobody"] + period + nats)
         #expect(unknown.status == 0)
         #expect(unknown.stderr.contains(#"warning: Config/meridian.yaml: partners: no hours_per_year for "nobody""#))
