@@ -21,6 +21,12 @@ struct PoliciesServiceTests {
         }
     }()
 
+    /// The phase of `ticket` as its home region's workers answer on the inbox.
+    static func phase(_ h: ServiceHarness, _ ticket: TicketID, home: RegionID = "emea") async throws -> TicketPhase? {
+        let reply = try await h.connection.request(Subjects.inbox(home), timeout: .seconds(5))
+        return try JSONCoding.decode([TicketClockStatus].self, from: reply.payload).first { $0.ticket == ticket }?.phase
+    }
+
     // Tuesday 2026-11-24 09:00Z: 10:00 Paris (emea open), 04:00 New York (amer closed).
     static let morning = ServiceFixtures.t("2026-11-24T09:00:00Z")
 
@@ -49,9 +55,15 @@ struct PoliciesServiceTests {
         let taken = owner.event(ticket: "T-1", home: "emea", tier: .l2)
         try await log.append(taken, id: taken.messageID)
 
-        // amer is closed: the follow-up goes to the l2 queue of emea, unmarked.
+        // The team waits on the customer: the clocks pause.
+        try await log.append(.simple(.waitingOnCustomer, ticket: "T-1", at: Self.morning + 180, region: "emea"), id: "T-1:wait")
+        try await waitUntil("T-1 waiting") { try await Self.phase(h, "T-1") == .waiting }
+        h.clock.advance(to: Self.morning + 300)
+
+        // amer is closed: the follow-up resumes the clock and goes to the l2 queue of emea, unmarked.
         let reply = try await h.submit(Array(#"{"case":"T-1","id":"M-1","details":"Still failing at 90%."}"#.utf8))
         #expect(reply == #"{"threaded":"T-1"}"#)
+        try await waitUntil("T-1 running again") { try await Self.phase(h, "T-1") == .open }
         try await waitUntil("follow-up work (off shift)") { h.delivered.count == 3 }
         let offShift = h.delivered[2].work
         #expect(offShift.workID.hasPrefix("T-1:followup:"))
@@ -61,7 +73,7 @@ struct PoliciesServiceTests {
         #expect(offShift.reason == "owner_off_shift")
         let replied = try await h.events("meridian.events.emea.customer_replied.T-1")
         #expect(replied.count == 1)
-        #expect(replied.first?.at == Self.morning)
+        #expect(replied.first?.at == Self.morning + 300)
         #expect(replied.first?.note == "Still failing at 90%.")
         #expect(try await h.events("meridian.events.*.created.*").map(\.ticket) == ["T-1"])
         // The same follow-up again is stored once (its id is the de-duplication key).
