@@ -36,18 +36,25 @@ struct BenchLogScan: AsyncParsableCommand {
         let nc = try await NATSConnection.connect(NATSOptions(url: server.url))
         let js = try nc.jetStream()
         try await MeridianStreams().ensureStreams(js)
-        let log = Self.log(events: events, config: config)
-        print("meridian bench log-scan: \(log.count) events on \(server.url)")
+        print("meridian bench log-scan: \(events) events on \(server.url)")
         let publishStart = ContinuousClock.now
-        let publisher = try js.makeAsyncPublisher(maxInFlight: 4096)
-        for event in log {
-            try await publisher.publish(event.subject, payload: Array(event.jsonString.utf8), expectedStream: MeridianStreams.events)
+        let publisher = try js.makeAsyncPublisher(maxInFlight: 256)
+        var i = 0, published = 0
+        while published < events {
+            for event in Self.ticketEvents(i, config: config) {
+                try await publisher.publish(event.subject, payload: Array(event.jsonString.utf8),
+                                            expectedStream: MeridianStreams.events)
+                published += 1
+            }
+            i += 1
         }
         let summary = await publisher.complete()
-        print("published in \(Self.seconds(ContinuousClock.now - publishStart)) s (\(summary))")
+        print("published \(published) events of \(i) tickets in \(Self.seconds(ContinuousClock.now - publishStart)) s "
+              + "(\(summary.acknowledged) acknowledged, \(summary.failures.count) failures)")
+        let count = published
 
         let (from, to) = (Instant(iso8601: "2026-12-01T00:00:00Z")!, Instant(iso8601: "2027-01-01T00:00:00Z")!)
-        let reference = try await Self.time("replay + decode every event (reference)", count: log.count) {
+        let reference = try await Self.time("replay + decode every event (reference)", count: count) {
             var n = 0
             let replay = try await js.replay(stream: MeridianStreams.events, filter: "meridian.events.>")
             scan: for try await item in replay {
@@ -58,17 +65,17 @@ struct BenchLogScan: AsyncParsableCommand {
             }
             return "\(n) decoded"
         }
-        try await Self.time("report partners", count: log.count, reference: reference) {
+        try await Self.time("report partners", count: count, reference: reference) {
             var report = PartnerReport(from: from, to: to)
             _ = try await EventLogScan.read(js, kinds: [.created, .escalated, .partnerWarning]) { report.apply($0) }
             return "\(report.result.count) partners"
         }
-        try await Self.time("report hours --partner reseller-7", count: log.count, reference: reference) {
+        try await Self.time("report hours --partner reseller-7", count: count, reference: reference) {
             var ledger = SupportHoursLedger(partner: "reseller-7", from: from, to: to)
             _ = try await EventLogScan.read(js, kinds: [.created, .timeLogged]) { ledger.apply($0) }
             return "\(ledger.statement(allowance: nil).cases.count) cases"
         }
-        try await Self.time("report sla", count: log.count, reference: reference) {
+        try await Self.time("report sla", count: count, reference: reference) {
             var sla = SLAReport(config: config, from: from, to: to)
             _ = try await EventLogScan.read(js, kinds: [.created, .responded, .breached, .escalated, .resolved]) { sla.add($0) }
             return "\(sla.lines.count) lines"
@@ -94,14 +101,12 @@ struct BenchLogScan: AsyncParsableCommand {
         String(format: "%.2f", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }
 
-    /// A December 2026 log of about `events` events, deterministic.
-    static func log(events: Int, config: MeridianConfig) -> [TicketEvent] {
+    /// The events of ticket `i` of a deterministic December 2026 log.
+    static func ticketEvents(_ i: Int, config: MeridianConfig) -> [TicketEvent] {
         let regions = config.regions, plans = config.plans.keys.sorted()
         let start = Instant(iso8601: "2026-12-01T00:00:00Z")!.unixSeconds
         var out: [TicketEvent] = []
-        out.reserveCapacity(events + 8)
-        var i = 0
-        while out.count < events {
+        do {
             let id = TicketID(unchecked: "B-\(i)")
             let region = regions[i % regions.count], plan = plans[i % plans.count]
             let at = Instant(unixSeconds: start + Int64(i % 2_600_000))
@@ -119,7 +124,6 @@ struct BenchLogScan: AsyncParsableCommand {
                                         workClass: i % 5 == 0 ? .incident : .question, note: nil, by: "ana"))
             if i % 4 == 0 { out.append(.simple(.escalated, ticket: id, at: at + 1200, region: region, tier: .l2, automatic: false)) }
             out.append(.simple(.resolved, ticket: id, at: at + 3600, region: region))
-            i += 1
         }
         return out
     }
