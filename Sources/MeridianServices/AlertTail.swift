@@ -6,7 +6,7 @@ public import TicketRouting
 public struct AlertFilter: Sendable, Hashable {
     public var region: RegionID?
     public var plan: PlanID?
-    /// `warning`, `breached` or `target_changed`; all three when nil.
+    /// `warning`, `breached`, `target_changed` or `partner_warning`; the first three when nil.
     public var kind: TicketEvent.Kind?
 
     public init(region: RegionID? = nil, plan: PlanID? = nil, kind: TicketEvent.Kind? = nil) {
@@ -22,7 +22,8 @@ public struct AlertFilter: Sendable, Hashable {
 
     /// Whether an event is an alert (or target change) this filter shows.
     public func matches(_ event: TicketEvent) -> Bool {
-        event.kind.isMonitored && (kind == nil || event.kind == kind) && (region == nil || event.region == region)
+        (kind == nil ? event.kind.isMonitored : event.kind == kind && (event.kind.isMonitored || event.kind == .partnerWarning))
+            && (region == nil || event.region == region)
             && (plan == nil || event.plan == plan)
     }
 }
@@ -76,6 +77,7 @@ public enum AlertTail {
     /// 2026-11-24T12:00:00Z TARGET   emea T-1 enterprise/major resolution due 2026-11-27T16:00:00Z (was 2026-11-25T09:00:00Z) at l3
     /// ```
     public static func line(_ event: TicketEvent) -> String {
+        if event.kind == .partnerWarning { return PartnerWarningLine.line(event) }
         let label = switch event.kind {
         case .breached: "BREACHED"
         case .targetChanged: "TARGET  "

@@ -264,6 +264,37 @@ extension AlertmanagerBridge {
 }
 
 extension MeridianClient {
+    /// The stored ticket of `id` (the tickets bucket), nil when unknown or unreadable.
+    public func storedTicket(_ id: TicketID) async -> Ticket? {
+        guard let bucket = try? await connection.jetStream().keyValue(MeridianStreams.ticketsBucket),
+              let entry = try? await bucket.get(id.rawValue) else { return nil }
+        return try? JSONCoding.decode(Ticket.self, from: entry.value)
+    }
+
+    /// The last event stored on `subject` (e.g. a ticket's last `escalated`), nil when none.
+    public func lastEvent(on subject: String) async throws(ClientError) -> TicketEvent? {
+        do {
+            return try await EventLog(try connection.jetStream()).last(on: subject)
+        } catch {
+            throw ClientError(error)
+        }
+    }
+
+    /// Stores `event` in its region's log with its message id.
+    /// - Returns: false when the log already held it.
+    public func append(_ event: TicketEvent) async throws(ClientError) -> Bool {
+        do {
+            return try await EventLog(try connection.jetStream()).append(event, id: event.messageID)
+        } catch {
+            throw ClientError(error)
+        }
+    }
+
+    /// Reads the whole event log once, in order, handing `body` the events of `kinds` (reports).
+    public func scanLog(kinds: Set<TicketEvent.Kind>, _ body: (TicketEvent) -> Void) async throws -> EventLogScan.Summary {
+        try await EventLogScan.read(try connection.jetStream(), kinds: kinds, body)
+    }
+
     /// Creates or updates the streams, consumers and bucket (`meridian setup`, as admin).
     /// - Returns: what is ready, one line each.
     public func setUp(_ streams: MeridianStreams, config: MeridianConfig) async throws -> [MeridianStreams.Part] {

@@ -17,9 +17,12 @@ public struct WorkItem: Codable, Hashable, Sendable {
     public var resolutionDue: Instant?
     /// When the region opens, if the work waits for it.
     public var queuedUntil: Instant?
+    /// The case owner this follow-up is marked for (`meridian ticket take`); nil for the tier's queue.
+    public var owner: String?
 
     public init(workID: WorkID, ticket: Ticket, region: RegionID, tier: Tier, reason: String, reasonText: String,
-                firstResponseDue: Instant? = nil, resolutionDue: Instant? = nil, queuedUntil: Instant? = nil) {
+                firstResponseDue: Instant? = nil, resolutionDue: Instant? = nil, queuedUntil: Instant? = nil,
+                owner: String? = nil) {
         self.workID = workID
         self.ticket = ticket
         self.region = region
@@ -29,6 +32,7 @@ public struct WorkItem: Codable, Hashable, Sendable {
         self.firstResponseDue = firstResponseDue
         self.resolutionDue = resolutionDue
         self.queuedUntil = queuedUntil
+        self.owner = owner
     }
 
     enum CodingKeys: String, CodingKey {
@@ -38,6 +42,7 @@ public struct WorkItem: Codable, Hashable, Sendable {
         case firstResponseDue = "first_response_due"
         case resolutionDue = "resolution_due"
         case queuedUntil = "queued_until"
+        case owner
     }
 }
 
@@ -122,6 +127,8 @@ public enum IntakeReply: Sendable, Hashable {
     case rejected(ValidationErrorReport)
     /// Valid, but it could not be stored now (NATS unavailable): nothing was routed, try again.
     case unavailable(String)
+    /// A follow-up recorded on an existing case (`{"threaded":"<case id>"}`); no ticket was created.
+    case threaded(TicketID)
 
     /// The reply JSON.
     public var json: [UInt8] {
@@ -138,6 +145,8 @@ public enum IntakeReply: Sendable, Hashable {
             return data
         case .rejected(let report):
             return Array(report.jsonString.utf8)
+        case .threaded(let caseID):
+            return (try? JSONCoding.encoder.encode(["threaded": caseID.rawValue])).map(Array.init) ?? []
         case .unavailable(let message):
             let error = ["error": ["code": "unavailable", "field": "", "message": message]]
             return (try? JSONCoding.encoder.encode(error)).map(Array.init) ?? []
@@ -173,6 +182,7 @@ extension WorkItem {
         firstResponseDue = try r.instant(.firstResponseDue)
         resolutionDue = try r.instant(.resolutionDue)
         queuedUntil = try r.instant(.queuedUntil)
+        owner = try r.text(.owner, maxLength: Self.maxIDLength)
     }
 }
 

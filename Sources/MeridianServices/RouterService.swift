@@ -57,7 +57,7 @@ public final class RouterService: Service {
 
     private let liveness: Mutex<LivenessTracker<RegionID, NodeID>>
     /// Every ticket's clock, from the whole event log: who handles which ticket.
-    private let projection = Mutex(SLAClockBook())
+    let projection = Mutex(SLAClockBook())
     private let caughtUp = Gate()
 
 
@@ -107,6 +107,9 @@ public final class RouterService: Service {
                 group.addTask { await self.serveRequests(requests, intake: intake) }
                 group.addTask { await self.consumeIntakeQueue(intakeConsumer, intake: intake) }
                 group.addTask { await self.routeEscalations(escalations, intake: intake) }
+                // Support policies (Policies/RouterPolicies.swift): follow-up work, partner warnings.
+                group.addTask { try await self.routeFollowUps(js, intake: intake) }
+                group.addTask { try await self.warnPartners(js) }
                 if self.options.handoffs {
                     for region in self.config.regions {
                         group.addTask { await self.handOffAtClosings(region, intake: intake) }
@@ -164,7 +167,7 @@ public final class RouterService: Service {
         await consume(consumer, what: "intake") { message in
             let reply = await intake.route(message.payload)
             switch reply {
-            case .routed, .duplicate:
+            case .routed, .duplicate, .threaded:
                 try? message.ack()
             case .rejected(let report):
                 // Nobody waits for an answer: report it where monitoring can see it, and drop it.
@@ -229,7 +232,7 @@ public final class RouterService: Service {
         }
     }
 
-    private func waitForProjection() async {
+    func waitForProjection() async {
         await caughtUp.wait()
     }
 
@@ -322,8 +325,18 @@ struct Intake: Sendable {
     var config: MeridianConfig { router.config }
     var logger: Logger { router.logger }
 
-    /// Routes one ticket (JSON bytes) and says what happened.
+    /// Routes one ticket (JSON bytes) and says what happened; a follow-up naming a case is threaded
+    /// onto it instead (`thread`, Policies/IntakeThreading.swift).
     func route(_ payload: [UInt8]) async -> IntakeReply {
+        switch FollowUpMessage.parse(json: payload) {
+        case .success(let followUp)?: return await thread(followUp, payload: payload)
+        case .failure(let report)?: return .rejected(report)
+        case nil: return await route(payload, linkedCase: nil)
+        }
+    }
+
+    /// Validates and routes a new ticket; `linkedCase` is the old case a late follow-up names.
+    func route(_ payload: [UInt8], linkedCase: TicketID?) async -> IntakeReply {
         let ticket: Ticket
         switch validator.validate(json: payload) {
         case .failure(let report):
@@ -336,7 +349,7 @@ struct Intake: Sendable {
         }
         let reply: IntakeReply
         do {
-            reply = try await store(ticket)
+            reply = try await store(ticket, linkedCase: linkedCase)
         } catch {
             logger.error("could not route a ticket", metadata: ["ticket": "\(ticket.id)", "error": "\(error)"])
             return .unavailable("the ticket could not be stored now (\(error.text)); nothing was routed, submit it again")
@@ -345,7 +358,7 @@ struct Intake: Sendable {
         return reply
     }
 
-    private func store(_ ticket: Ticket) async throws(NATSError) -> IntakeReply {
+    private func store(_ ticket: Ticket, linkedCase: TicketID?) async throws(NATSError) -> IntakeReply {
         let routedSubject = Subjects.events(region: ticket.region, kind: .routed, ticket: ticket.id)
         if let earlier = try await log.last(on: routedSubject) {
             return .duplicate(ticket: ticket.id, region: earlier.toRegion ?? earlier.region,
@@ -359,7 +372,9 @@ struct Intake: Sendable {
             throw NATSError(status: .error, text: "cannot encode ticket \(id): \(error)")
         }
         _ = try await tickets.put(id, ticketJSON)
-        try await log.append(.created(ticket), id: MessageID.created(ticket.id))
+        var created = TicketEvent.created(ticket)
+        created.linkedCase = linkedCase
+        try await log.append(created, id: MessageID.created(ticket.id))
         let work = WorkItem(
             workID: .intake(ticket.id, decision.tier), ticket: ticket, region: decision.region,
             tier: decision.tier, reason: decision.reason.rawValue, reasonText: decision.reasonText,
@@ -371,7 +386,7 @@ struct Intake: Sendable {
         return .routed(decision)
     }
 
-    private func publish(_ work: WorkItem) async throws(NATSError) {
+    func publish(_ work: WorkItem) async throws(NATSError) {
         let payload: [UInt8]
         do { payload = try JSONCoding.encode(work) } catch {
             throw NATSError(status: .error, text: "cannot encode work \(work.workID): \(error)")
@@ -381,7 +396,7 @@ struct Intake: Sendable {
             expectedStream: MeridianStreams.work)
     }
 
-    private func ticket(_ id: TicketID) async throws(NATSError) -> Ticket? {
+    func ticket(_ id: TicketID) async throws(NATSError) -> Ticket? {
         guard let entry = try await tickets.get(id.rawValue) else { return nil }
         return try? JSONCoding.decode(Ticket.self, from: entry.value)
     }

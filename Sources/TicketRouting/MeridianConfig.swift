@@ -35,6 +35,8 @@ public struct MeridianConfig: Sendable {
     /// On-call coverage per region (`regions.<id>.on_call:`), in the region's time zone, with no
     /// holidays. Regions without it have no on-call.
     public var onCall: [RegionID: BusinessCalendar]
+    /// Support policies: partner escalation warnings, support hours, threading (`partners:`, `threading:`).
+    public var partners = PartnerPolicy()
 
     /// Region ids, sorted.
     public var regions: [RegionID] { calendars.keys.sorted() }
@@ -195,9 +197,11 @@ public struct MeridianConfig: Sendable {
         guard !plans.isEmpty else {
             throw ConfigError(file: file, keyPath: "plans", message: "the config needs at least one plan")
         }
-        return MeridianConfig(
+        var config = MeridianConfig(
             file: file, calendars: calendars, regionTiers: regionTiers, plans: plans, routing: routing, intake: intake,
             onCall: onCall)
+        config.partners = try PartnerPolicy.parse(partners: top["partners"], threading: top["threading"], parser: p)
+        return config
     }
 
     /// The region keys TicketRouting reads (besides BusinessTime's).

@@ -30,7 +30,7 @@ public enum MessageID {
     /// (e.g. `T-1:first_response:0:warning500`), so every node of a region firing the same
     /// alert publishes the same id. Other events: `<ticket>:<kind>:<at unix seconds>` (plus
     /// `:<tier>` for routed/escalated/assigned and `:auto` for automatic responses; a target
-    /// change is `<ticket>:target_changed:<at>:<clock>`).
+    /// change is `<ticket>:target_changed:<at>:<clock>`, logged time `<ticket>:time_logged:<at>:<seconds>`).
     public static func event(_ event: TicketEvent) -> String {
         if event.kind.isAlert {
             let clockName = (event.clock ?? .resolution).rawValue
@@ -45,6 +45,7 @@ public enum MessageID {
         if event.kind == .responded, event.automatic == true { id += ":auto" }
         if event.kind == .handedOff, let toRegion = event.toRegion { id += ":\(toRegion.rawValue)" }
         if event.kind == .targetChanged, let clock = event.clock { id += ":\(clock.rawValue)" }
+        if event.kind == .timeLogged, let seconds = event.seconds { id += ":\(seconds)" }
         return id
     }
 }

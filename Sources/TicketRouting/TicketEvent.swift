@@ -25,6 +25,11 @@ public enum ClockKind: String, Codable, Hashable, Sendable, CaseIterable {
 ///   `overdue_seconds`.
 /// - `target_changed`: `clock`, `cycle`, `tier` (the new tier), `previous_due` and `due` (the
 ///   clock's deadline before and after, e.g. an escalation to L3 re-targeting resolution).
+/// - Support policies (Docs/ARCHITECTURE.md, "Support policies"): `created` / `routed` carry the
+///   ticket's `partner` (and `linked_case` for a follow-up that came too late to reopen its case);
+///   `taken`: `owner`, `to_region` (the owner's region), `tier`; `time_logged`: `seconds`,
+///   `work_class`, `note`, `owner` (who logged it); `partner_warning`: `partner`, `cases`,
+///   `escalations`, `note` (the advice).
 public struct TicketEvent: Codable, Hashable, Sendable {
     public enum Kind: String, Codable, Hashable, Sendable, CaseIterable {
         case created, routed, assigned, responded
@@ -37,6 +42,10 @@ public struct TicketEvent: Codable, Hashable, Sendable {
         case calendarChanged = "calendar_changed"
         case warning, breached
         case targetChanged = "target_changed"
+        // Support policies: ownership, support hours, partner escalation warnings.
+        case taken
+        case timeLogged = "time_logged"
+        case partnerWarning = "partner_warning"
 
         /// Whether this kind is an SLA alert.
         public var isAlert: Bool { self == .warning || self == .breached }
@@ -74,6 +83,21 @@ public struct TicketEvent: Codable, Hashable, Sendable {
     /// Who recorded a team action: the identity the tool connected as (e.g. `team-emea`).
     /// Declared by the client; the server's permissions bound it to the region's team.
     public var actor: String?
+
+    // Support policies (Sources/TicketRouting/Policies).
+    /// The partner (reseller) of the ticket (`created`, `routed`, `partner_warning`).
+    public var partner: String?
+    /// `taken`: who owns the case; `time_logged`: who logged the time.
+    public var owner: String?
+    /// `time_logged`: the time spent, in seconds.
+    public var seconds: Int64?
+    /// `time_logged`: `question` (deducted from the partner's hours) or `incident` (not deducted).
+    public var workClass: WorkClass?
+    /// `partner_warning`: the partner's cases in the window, and how many went beyond L1.
+    public var cases: Int?
+    public var escalations: Int?
+    /// `created`: the resolved case a late follow-up refers to.
+    public var linkedCase: TicketID?
 
     public init(
         ticket: TicketID, kind: Kind, at: Instant, region: RegionID,
@@ -114,15 +138,21 @@ public struct TicketEvent: Codable, Hashable, Sendable {
         case warningAt = "warning_at"
         case previousDue = "previous_due"
         case note, actor
+        case partner, owner, seconds
+        case workClass = "work_class"
+        case cases, escalations
+        case linkedCase = "linked_case"
     }
 
     // MARK: Constructors
 
     /// `created`: the ticket entered Meridian; `region` is the clock owner (its home region).
     public static func created(_ ticket: Ticket) -> TicketEvent {
-        TicketEvent(
+        var event = TicketEvent(
             ticket: ticket.id, kind: .created, at: ticket.createdAt, region: ticket.region, plan: ticket.plan,
             severity: ticket.severity, homeRegion: ticket.region, createdAt: ticket.createdAt)
+        event.partner = ticket.partner
+        return event
     }
 
     /// `routed`: the router placed the ticket (`decision.region`, `decision.tier`) at `at`.
@@ -131,6 +161,13 @@ public struct TicketEvent: Codable, Hashable, Sendable {
             ticket: ticket.id, kind: .routed, at: at, region: ticket.region, plan: ticket.plan,
             severity: ticket.severity, homeRegion: ticket.region, createdAt: ticket.createdAt,
             toRegion: decision.region, tier: decision.tier, reason: decision.reason.rawValue)
+            .with(partner: ticket.partner)
+    }
+
+    private func with(partner: String?) -> TicketEvent {
+        var copy = self
+        copy.partner = partner
+        return copy
     }
 
     /// A lifecycle event with only the common fields (plus `automatic` / `tier` where given).
@@ -207,5 +244,12 @@ public struct TicketEvent: Codable, Hashable, Sendable {
         warningAt = try r.instant(.warningAt)
         previousDue = try r.instant(.previousDue)
         actor = try r.token(NodeID.self, .actor)?.rawValue
+        partner = try r.text(.partner, maxLength: Self.maxTextLength)
+        owner = try r.text(.owner, maxLength: Self.maxTextLength)
+        seconds = try r.integer(Int64.self, .seconds, in: 0...WireLimits.maxSeconds)
+        workClass = try r.choice(WorkClass.self, .workClass)
+        cases = try r.integer(Int.self, .cases, in: 0...WireLimits.maxCount)
+        escalations = try r.integer(Int.self, .escalations, in: 0...WireLimits.maxCount)
+        linkedCase = try r.token(TicketID.self, .linkedCase)
     }
 }

@@ -42,6 +42,10 @@ extension TicketEvent {
             && (overdueSeconds.map { (0...WireLimits.maxSeconds).contains($0) } ?? true)
             && text(reason, Self.maxTextLength) && text(assignee, Self.maxTextLength)
             && text(calendar, Self.maxTextLength) && text(note, Self.maxNoteLength)
+            && text(partner, Self.maxTextLength) && text(owner, Self.maxTextLength)
+            && (seconds.map { (0...WireLimits.maxSeconds).contains($0) } ?? true)
+            && (cases.map { (0...WireLimits.maxCount).contains($0) } ?? true)
+            && (escalations.map { (0...WireLimits.maxCount).contains($0) } ?? true)
     }
 }
 
@@ -62,6 +66,8 @@ struct EventBytesParser {
     private enum Key: Int {
         case ticket, kind, at, region, plan, severity, homeRegion, createdAt, toRegion, tier, reason, node, assignee
         case automatic, calendar, clock, cycle, threshold, due, overdueSeconds, note
+        case warningAt, previousDue, actor
+        case partner, owner, seconds, workClass, cases, escalations, linkedCase
     }
 
     private mutating func event() -> TicketEvent? {
@@ -130,6 +136,26 @@ struct EventBytesParser {
                     if !isNull { guard let v = integer() else { return nil }; e.overdueSeconds = v }
                 case .note:
                     if !isNull { guard let s = string() else { return nil }; e.note = s }
+                case .warningAt:
+                    if !isNull { guard let v = instant() else { return nil }; e.warningAt = v }
+                case .previousDue:
+                    if !isNull { guard let v = instant() else { return nil }; e.previousDue = v }
+                case .actor:
+                    if !isNull { guard let s = string() else { return nil }; e.actor = s }
+                case .partner:
+                    if !isNull { guard let s = string() else { return nil }; e.partner = s }
+                case .owner:
+                    if !isNull { guard let s = string() else { return nil }; e.owner = s }
+                case .seconds:
+                    if !isNull { guard let v = integer() else { return nil }; e.seconds = v }
+                case .workClass:
+                    if !isNull { guard let s = string(), let v = WorkClass(rawValue: s) else { return nil }; e.workClass = v }
+                case .cases:
+                    if !isNull { guard let v = integer(), let c = Int(exactly: v) else { return nil }; e.cases = c }
+                case .escalations:
+                    if !isNull { guard let v = integer(), let c = Int(exactly: v) else { return nil }; e.escalations = c }
+                case .linkedCase:
+                    if !isNull { guard let s = string(), let id = TicketID(s) else { return nil }; e.linkedCase = id }
                 }
                 skipSpace()
                 if take(UInt8(ascii: ",")) { continue }
@@ -263,12 +289,24 @@ struct EventBytesParser {
             if eq("node") { return .node }
             if eq("note") { return .note }
             return nil
-        case 5: return eq("clock") ? .clock : eq("cycle") ? .cycle : nil
+        case 5:
+            if eq("clock") { return .clock }
+            if eq("cycle") { return .cycle }
+            if eq("actor") { return .actor }
+            if eq("owner") { return .owner }
+            if eq("cases") { return .cases }
+            return nil
+        case 7: return eq("partner") ? .partner : eq("seconds") ? .seconds : nil
         case 6: return eq("ticket") ? .ticket : eq("region") ? .region : eq("reason") ? .reason : nil
         case 8: return eq("severity") ? .severity : eq("assignee") ? .assignee : eq("calendar") ? .calendar : nil
         case 9: return eq("to_region") ? .toRegion : eq("automatic") ? .automatic : eq("threshold") ? .threshold : nil
-        case 10: return eq("created_at") ? .createdAt : nil
-        case 11: return eq("home_region") ? .homeRegion : nil
+        case 10: return eq("created_at") ? .createdAt : eq("warning_at") ? .warningAt : eq("work_class") ? .workClass : nil
+        case 11:
+            if eq("home_region") { return .homeRegion }
+            if eq("escalations") { return .escalations }
+            if eq("linked_case") { return .linkedCase }
+            return nil
+        case 12: return eq("previous_due") ? .previousDue : nil
         case 15: return eq("overdue_seconds") ? .overdueSeconds : nil
         default: return nil
         }

@@ -25,7 +25,10 @@ struct EventBytesWriter {
     static func write(_ e: TicketEvent) -> [UInt8]? {
         // Fields this writer does not know go to JSONEncoder: every optional field that is not
         // written below must be nil here, or it would be lost.
-        guard e.threshold == nil, e.warningAt == nil, e.previousDue == nil, e.actor == nil else { return nil }
+        guard e.threshold == nil, e.warningAt == nil, e.previousDue == nil, e.actor == nil, e.partner == nil,
+              e.owner == nil, e.seconds == nil, e.workClass == nil, e.cases == nil, e.escalations == nil,
+              e.linkedCase == nil
+        else { return nil }
         var w = EventBytesWriter()
         w.out.reserveCapacity(256)
         w.out.append(UInt8(ascii: "{"))

@@ -39,6 +39,10 @@ public struct ValidationError: Error, Codable, Hashable, Sendable, CustomStringC
         /// The action does not fit the ticket's state (escalating a resolved ticket, or to its
         /// own or a lower tier).
         case invalidTransition = "invalid_transition"
+        /// A follow-up names a case (`case`, `[Case ID]`, `Case #ID`) that Meridian does not know.
+        case unknownCase = "unknown_case"
+        /// The `case` field is not a ticket id.
+        case badCase = "bad_case"
     }
 
     public var code: Code

@@ -5,16 +5,19 @@ public import BusinessTime
 ///
 /// - `<ticket>:work:<tier>`: the work of a routing decision (intake);
 /// - `<ticket>:handoff:<closing unix seconds>`: a follow-the-sun handoff at a region's closing;
-/// - `<ticket>:escalation:<event-log sequence>`: the next tier's work for an `escalated` event.
+/// - `<ticket>:escalation:<event-log sequence>`: the next tier's work for an `escalated` event;
+/// - `<ticket>:followup:<event-log sequence>`: a customer reply or reopening, for the case's owner
+///   or the tier's queue.
 public enum WorkID: Hashable, Sendable, CustomStringConvertible {
     case intake(TicketID, Tier)
     case handoff(TicketID, closing: Instant)
     case escalation(TicketID, sequence: UInt64)
+    case followUp(TicketID, sequence: UInt64)
 
     /// The ticket the work is for.
     public var ticket: TicketID {
         switch self {
-        case .intake(let ticket, _), .handoff(let ticket, _), .escalation(let ticket, _): ticket
+        case .intake(let ticket, _), .handoff(let ticket, _), .escalation(let ticket, _), .followUp(let ticket, _): ticket
         }
     }
 
@@ -24,6 +27,7 @@ public enum WorkID: Hashable, Sendable, CustomStringConvertible {
         case .intake(let ticket, let tier): "\(ticket.rawValue):work:\(tier.rawValue)"
         case .handoff(let ticket, let closing): "\(ticket.rawValue):handoff:\(closing.unixSeconds)"
         case .escalation(let ticket, let sequence): "\(ticket.rawValue):escalation:\(sequence)"
+        case .followUp(let ticket, let sequence): "\(ticket.rawValue):followup:\(sequence)"
         }
     }
 
@@ -43,6 +47,9 @@ public enum WorkID: Hashable, Sendable, CustomStringConvertible {
         case "escalation":
             guard let sequence = UInt64(parts[2]) else { return nil }
             self = .escalation(ticket, sequence: sequence)
+        case "followup":
+            guard let sequence = UInt64(parts[2]) else { return nil }
+            self = .followUp(ticket, sequence: sequence)
         default:
             return nil
         }

@@ -17,6 +17,7 @@ struct Meridian: AsyncParsableCommand {
             StatusCommand.self,
             AlertmanagerCommand.self,
             TicketCommand.self,
+            ReportCommand.self,
             InboxCommand.self,
             SubmitCommand.self,
             AuthCommand.self,

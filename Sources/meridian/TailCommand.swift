@@ -22,7 +22,7 @@ struct TailCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only alerts of tickets on this plan.", valueName: "id"))
     var plan: String?
 
-    @Option(help: ArgumentHelp("warning, breached or target_changed (default: all three).", valueName: "kind"))
+    @Option(help: ArgumentHelp("warning, breached, target_changed or partner_warning (default: the first three).", valueName: "kind"))
     var kind: String?
 
     @Option(help: ArgumentHelp("Show the alerts of this last stretch of time first, e.g. 1h, 30m.", valueName: "duration"))
@@ -35,8 +35,8 @@ struct TailCommand: AsyncParsableCommand {
     var limit: Int?
 
     func validate() throws {
-        if let kind, TicketEvent.Kind(rawValue: kind)?.isMonitored != true {
-            throw ValidationError("--kind: \"\(kind)\" is not warning, breached or target_changed")
+        if let kind, TicketEvent.Kind(rawValue: kind).map({ $0.isMonitored || $0 == .partnerWarning }) != true {
+            throw ValidationError("--kind: \"\(kind)\" is not warning, breached, target_changed or partner_warning")
         }
         if let since, DurationText.seconds(since) == nil {
             throw ValidationError("--since: \"\(since)\" is not a duration like 1h or 30m")

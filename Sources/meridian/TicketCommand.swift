@@ -17,10 +17,15 @@ struct TicketCommand: AsyncParsableCommand {
               escalate  escalated (work for the next tier; --tier to choose)
               resolve   resolved
               reopen    reopened (a new resolution cycle)
+              take      taken (at L2 or above: you own the case; its follow-ups come to you)
+              log-time  time_logged (ticket log-time ID 25m [--class question|incident] [--note TEXT])
             """)
 
     enum Action: String, ExpressibleByArgument, CaseIterable {
         case respond, wait, resume, escalate, resolve, reopen
+        // Support policies (TicketPolicyActions.swift).
+        case take
+        case logTime = "log-time"
 
         var kind: TicketEvent.Kind {
             switch self {
@@ -30,17 +35,21 @@ struct TicketCommand: AsyncParsableCommand {
             case .escalate: .escalated
             case .resolve: .resolved
             case .reopen: .reopened
+            case .take: .taken
+            case .logTime: .timeLogged
             }
         }
     }
 
     @OptionGroup var nats: NATSConnectionOptions
 
-    @Argument(help: "respond, wait, resume, escalate, resolve or reopen.")
+    @Argument(help: "respond, wait, resume, escalate, resolve, reopen, take or log-time.")
     var action: Action
 
     @Argument(help: "The ticket id.")
     var ticket: String
+
+    @OptionGroup var policyOptions: TicketPolicyOptions
 
     @Option(help: ArgumentHelp("A note for the log.", valueName: "text"))
     var note: String?
@@ -67,9 +76,11 @@ struct TicketCommand: AsyncParsableCommand {
         }
         if automatic, action != .respond { throw ValidationError("--automatic goes with respond only") }
         if tier != nil, action != .escalate { throw ValidationError("--tier goes with escalate only") }
+        try policyOptions.validate(for: action)
     }
 
     func run() async throws {
+        if action == .take || action == .logTime { return try await runPolicyAction() }
         let logger = nats.bootstrapLogging()
         let client = try await nats.connect(name: "meridian-ticket", logger: logger)
         let when = at.flatMap { Instant(iso8601: $0) } ?? SystemClock().now()

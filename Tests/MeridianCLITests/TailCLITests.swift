@@ -86,7 +86,7 @@ struct TailCLITests {
     func badInput() async throws {
         let kind = try await MeridianCLI.run(["tail", "--kind", "broken"])
         #expect(kind.status == 64)
-        #expect(kind.stderr.contains(#"--kind: "broken" is not warning, breached or target_changed"#))
+        #expect(kind.stderr.contains(#"--kind: "broken" is not warning, breached, target_changed or partner_warning"#))
         let since = try await MeridianCLI.run(["tail", "--since", "yesterday"])
         #expect(since.stderr.contains(#"--since: "yesterday" is not a duration"#))
         let unreachable = try await MeridianCLI.run(["tail", "--nats", "nats://127.0.0.1:1"])

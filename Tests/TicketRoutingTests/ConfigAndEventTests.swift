@@ -86,7 +86,7 @@ struct ConfigAndEventTests {
         let created = TicketEvent.created(ticket)
         #expect(created.jsonString == """
             {"at":"2026-11-27T16:50:00Z","created_at":"2026-11-27T16:50:00Z","home_region":"emea","kind":"created",\
-            "plan":"enterprise","region":"emea","severity":"major","ticket":"T-1"}
+            "partner":"reseller-7","plan":"enterprise","region":"emea","severity":"major","ticket":"T-1"}
             """)
         #expect(try TicketEvent.decode(json: Array(created.jsonString.utf8)) == created)
         #expect(created.subject == "meridian.events.emea.created.T-1")

@@ -108,6 +108,8 @@ extension RouterService {
             logger.info("duplicate", metadata: [
                 "ticket": "\(id)", "region": "\(region)", "tier": "\(tier.rawValue)", "reason": "\(reason)",
             ])
+        case .threaded(let id):
+            logger.info("threaded", metadata: ["ticket": "\(ticket.id)", "case": "\(id)"])
         case .rejected, .unavailable:
             // Rejections are counted where they are decided, before there is a ticket.
             break
