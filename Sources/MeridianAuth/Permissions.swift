@@ -54,6 +54,7 @@ public enum Grants {
                     "\(api).CONSUMER.INFO.\(events).\(MeridianStreams.escalationConsumer)",
                     next(intake, MeridianStreams.intakeConsumer), ack(intake, MeridianStreams.intakeConsumer),
                     next(events, MeridianStreams.escalationConsumer), ack(events, MeridianStreams.escalationConsumer),
+                ] + MeridianStreams.followUpConsumers.flatMap { [next(events, $0.name), ack(events, $0.name)] } + [
                     replay(events), "\(api).CONSUMER.INFO.\(events).*",
                     "\(api).STREAM.MSG.GET.\(events)",                 // the last `routed` of a ticket (duplicates)
                     "\(api).INFO",                                     // the start-up check: JetStream enabled

@@ -24,6 +24,7 @@ extension MeridianStreams {
     public static func routerParts() -> [Part] {
         [.stream(work), .stream(events), .stream(intake), .bucket(ticketsBucket),
          .consumer(stream: intake, name: intakeConsumer), .consumer(stream: events, name: escalationConsumer)]
+            + followUpConsumers.map { .consumer(stream: events, name: $0.name) }
     }
 
     /// The streams a region's workers use and the region's work consumers.
@@ -48,6 +49,7 @@ extension MeridianStreams {
         _ = try await mode.ticketsBucket(js)
         _ = try await mode.intakeConsumer(js)
         _ = try await mode.escalationConsumer(js)
+        for (name, kind) in Self.followUpConsumers { _ = try await mode.followUpConsumer(js, name: name, kind: kind) }
         for region in config.regions {
             for tier in config.tiers(of: region).sorted() { _ = try await mode.workConsumer(js, region: region, tier: tier) }
         }

@@ -395,7 +395,7 @@ public final class NATSConnection: Sendable {
     func requestMultiplexer() throws(NATSError) -> RequestMultiplexer {
         try requests.withLock { (requests) throws(NATSError) -> RequestMultiplexer in
             if let requests { return requests }
-            let made = try RequestMultiplexer.make(nc)
+            let made = try RequestMultiplexer.make(nc, inboxPrefix: options.inboxPrefix)
             requests = made
             return made
         }

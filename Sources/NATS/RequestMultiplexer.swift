@@ -37,11 +37,15 @@ final class RequestMultiplexer: @unchecked Sendable {
         self.prefixLength = prefix.utf8.count
     }
 
-    static func make(_ nc: OpaquePointer) throws(NATSError) -> RequestMultiplexer {
+    /// - Parameter inboxPrefix: the connection's custom inbox prefix (`_INBOX_<identity>`), which
+    ///   the server's permissions allow replies on; nil for `_INBOX`.
+    static func make(_ nc: OpaquePointer, inboxPrefix: String?) throws(NATSError) -> RequestMultiplexer {
         var inbox: UnsafeMutablePointer<CChar>? = nil
         try check(natsInbox_Create(&inbox), "creating a request inbox")
-        let mux = RequestMultiplexer(prefix: String(cString: inbox!) + ".")
+        var unique = String(cString: inbox!)   // `_INBOX.<nuid>`: cnats' helper ignores a custom prefix
         natsInbox_Destroy(inbox)
+        if let inboxPrefix, unique.hasPrefix("_INBOX.") { unique = inboxPrefix + unique.dropFirst("_INBOX".count) }
+        let mux = RequestMultiplexer(prefix: unique + ".")
         let closure = Unmanaged.passRetained(mux).toOpaque()   // kept: see the type's documentation
         var sub: OpaquePointer? = nil
         try check(natsConnection_Subscribe(&sub, nc, mux.prefix + "*", replyHandler, closure), "subscribing to replies")

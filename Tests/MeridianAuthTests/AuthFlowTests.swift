@@ -39,7 +39,7 @@ struct AuthFlowTests {
 
         let setup = try await MeridianCLI.run(["setup"] + options("admin"))
         #expect(setup.status == 0, "\(setup)")
-        #expect(setup.stdout.split(separator: "\n").count == 12)  // 3 streams, bucket, 2 router + 6 work consumers
+        #expect(setup.stdout.split(separator: "\n").count == 14)  // 3 streams, bucket, 4 router + 6 work consumers
         #expect(setup.stdout.contains("ready consumer MERIDIAN_WORK/work-apac-l3\n"))
 
         let router = try RunningCommand(["router", "--heartbeat", "1"] + options("router"))

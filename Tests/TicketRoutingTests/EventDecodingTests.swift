@@ -12,8 +12,10 @@ struct EventDecodingTests {
         try? JSONDecoder().decode(TicketEvent.self, from: Data(json.utf8))
     }
 
+    /// What the fast path returns: a parse within the wire limits (anything else goes to the
+    /// checked `init(from:)`).
     static func fast(_ json: String) -> TicketEvent? {
-        Array(json.utf8).withUnsafeBytes { EventBytesParser.parse($0) }
+        Array(json.utf8).withUnsafeBytes { EventBytesParser.parse($0) }.flatMap { $0.isWithinWireLimits ? $0 : nil }
     }
 
     /// Every kind, every field, as the log stores them.
@@ -25,7 +27,7 @@ struct EventDecodingTests {
             severity: .critical, homeRegion: "amer", createdAt: Fixtures.t("2026-11-30T08:00:00Z"), toRegion: "apac",
             tier: .l3, reason: "follow_the_sun", node: "n-1", assignee: "Zoë Ünal", automatic: true, calendar: "24x7",
             clock: .firstResponse, cycle: 3, threshold: 0.75, due: Fixtures.t("2026-11-30T11:00:00Z"),
-            overdueSeconds: -9_223_372_036_854_775_807)
+            overdueSeconds: WireLimits.maxSeconds)   // the largest the wire accepts
         full.note = "called the customer — left a message / will retry"
         all.append(full)
         full.threshold = 0.125
@@ -92,12 +94,13 @@ struct EventDecodingTests {
             (base + #","cycle":01}"#, false),
             (base + #","cycle":"1"}"#, false),
             (base + #","cycle":99999999999999999999}"#, false),      // overflow: error
-            (base + #","overdue_seconds":-9223372036854775808}"#, true),
+            (base + #","overdue_seconds":-9223372036854775808}"#, false),  // parses, outside the wire limits
             (base + #","overdue_seconds":9223372036854775808}"#, false),
             (base + #","threshold":1e400}"#, false),                  // not finite
             (base + #","threshold":-0.5e-3}"#, false),            // exponent: general path
             (base + #","threshold":0E5}"#, false),
-            (base + #","threshold":-0.0005}"#, true),
+            (base + #","threshold":-0.0005}"#, false),             // parses, not a per-mille fraction
+            (base + #","threshold":0.25}"#, true),
             (base + #","threshold":.5}"#, false),
             (base + #","automatic":"true"}"#, false),
             (base + #","automatic":tru}"#, false),
@@ -143,7 +146,7 @@ struct EventDecodingTests {
                 }
                 if bytes.isEmpty { break }
             }
-            let fast = bytes.withUnsafeBytes { EventBytesParser.parse($0) }
+            let fast = bytes.withUnsafeBytes { EventBytesParser.parse($0) }.flatMap { $0.isWithinWireLimits ? $0 : nil }
             let reference = try? JSONDecoder().decode(TicketEvent.self, from: Data(bytes))
             if let fast {
                 accepted += 1

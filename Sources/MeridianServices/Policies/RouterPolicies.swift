@@ -1,17 +1,19 @@
 import BusinessTime
 import Logging
 import NATS
-import TicketRouting
+public import TicketRouting
 
 extension MeridianStreams {
     /// The routers' consumers of customer replies and reopenings, which become follow-up work.
-    static let followUpConsumers: [(name: String, kind: TicketEvent.Kind)] = [
+    public static let followUpConsumers: [(name: String, kind: TicketEvent.Kind)] = [
         ("router-replies", .customerReplied), ("router-reopenings", .reopened),
     ]
 
     /// The durable consumer of `kind` events for follow-up work.
+    /// With credentials (`createsMissing` false) it only looks the consumer up: `meridian setup` made it.
     func followUpConsumer(_ js: JetStream, name: String, kind: TicketEvent.Kind) async throws(NATSError) -> PullConsumer {
-        try await js.createOrUpdateConsumer(stream: Self.events, ConsumerConfig(
+        guard createsMissing else { return try await js.pullConsumer(stream: Self.events, durable: name) }
+        return try await js.createOrUpdateConsumer(stream: Self.events, ConsumerConfig(
             durable: name, filterSubject: Subjects.events(kind: kind), ackWait: .seconds(30), maxAckPending: 1_000,
             description: "\(kind.rawValue) events, turned into follow-up work by the routers"))
     }
